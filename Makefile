@@ -1,0 +1,54 @@
+# effmuni: every target installs what it needs into .venv first.
+# `make help` lists the targets.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DATA   ?= data/sample
+PORT   ?= 8888
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run test test-unit lint format lab sample bench clean
+
+help: ## List the targets with one line each
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --progress-bar off -e ".[test]"
+	$(BIN)/python -m ipykernel install --sys-prefix >/dev/null
+	touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv and install effmuni (editable) with its test extras
+
+run: $(STAMP) ## Main job: validate the bundled sample data and print its summary
+	$(BIN)/effmuni validate $(DATA)
+
+test: lint test-unit ## Whole test suite: lint, unit and integration tests
+
+test-unit: $(STAMP) ## Unit and integration tests only (pytest tests/)
+	$(BIN)/python -m pytest -q tests
+
+lint: $(STAMP) ## Ruff lint and format check
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+format: $(STAMP) ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks
+
+lab: $(STAMP) ## Open JupyterLab on the notebooks (token authentication stays on)
+	$(BIN)/jupyter lab --no-browser --ip 127.0.0.1 --port $(PORT) \
+	    --ServerApp.root_dir=. $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+
+sample: $(STAMP) ## Regenerate data/sample from its seed (byte for byte)
+	$(BIN)/effmuni sample --seed 2023 --out data/sample
+
+bench: $(STAMP) ## Run the benchmarks under benchmarks/ (prints figures and ratios)
+	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+clean: ## Remove generated output (reports, quarantine, caches); keeps .venv
+	rm -rf reports quarantine .pytest_cache .ruff_cache .hypothesis benchmarks/_data
+	find . -name __pycache__ -type d -prune -not -path './.venv/*' -exec rm -rf {} +

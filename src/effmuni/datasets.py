@@ -1,0 +1,180 @@
+"""Loading a dataset: the :class:`Dataset` container and the bundled sample."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .calendar import workdays_between
+from .schema import DURATION_INDICATORS, MINUTES_PER_UNIT, TABLE_ORDER
+from .validate import DataError, ValidationReport, validate
+
+__all__ = ["Dataset", "load_dataset", "sample_path"]
+
+SAMPLE_SEED = 2023
+
+
+def _repo_root() -> Path:
+    return Path(__file__).resolve().parents[2]
+
+
+def sample_path() -> Path:
+    """Folder of the bundled synthetic sample dataset.
+
+    In a source checkout this is ``data/sample/``. Where the package is installed without the
+    repository, the sample is regenerated once from its seed (it is deterministic) into
+    ``$EFFMUNI_CACHE`` or ``~/.cache/effmuni``.
+
+    Examples
+    --------
+    >>> sample_path().name
+    'sample'
+    """
+    here = _repo_root() / "data" / "sample"
+    if (here / "projects.csv").exists():
+        return here
+    cache = Path(os.environ.get("EFFMUNI_CACHE", Path.home() / ".cache" / "effmuni")) / "sample"
+    if not (cache / "projects.csv").exists():
+        from .synth import write_sample
+
+        write_sample(cache, seed=SAMPLE_SEED)
+    return cache
+
+
+@dataclass
+class Dataset:
+    """The tables of one dataset, validated and typed.
+
+    Each table of the data dictionary is an attribute holding a DataFrame with the canonical
+    column names (optional tables are empty when absent). Derived on load:
+
+    - ``cases.lead_time_days``: completed − received in calendar days (NaN while open);
+    - ``cases.lead_time_workdays``: the same on the Russian production calendar;
+    - ``passport.value`` in minutes for durations given in ``min``, ``h`` or ``day``
+      (``unit`` becomes ``min`` and ``basis`` ``calendar``); durations in ``workday`` stay in
+      working days (``basis`` ``working``); ``value_raw`` and ``unit_raw`` keep what was written.
+
+    ``report`` is the :class:`~effmuni.ValidationReport` of the load.
+    """
+
+    municipalities: pd.DataFrame
+    institutions: pd.DataFrame
+    projects: pd.DataFrame
+    passport: pd.DataFrame
+    steps: pd.DataFrame
+    cases: pd.DataFrame
+    engagement: pd.DataFrame
+    report: ValidationReport = field(repr=False)
+    source: str = ""
+
+    def table(self, name: str) -> pd.DataFrame:
+        """Return the table called ``name``."""
+        if name not in TABLE_ORDER:
+            raise KeyError(f"unknown table {name!r}; tables are {', '.join(TABLE_ORDER)}")
+        return getattr(self, name)
+
+    def project_municipality(self) -> pd.DataFrame:
+        """Map each project to its institution and municipality.
+
+        Returns a DataFrame with ``project_id``, ``institution_id``, ``municipality_id``.
+        """
+        p = self.projects[["project_id", "institution_id"]]
+        i = self.institutions[["institution_id", "municipality_id"]]
+        return p.merge(i, on="institution_id", how="left")
+
+    def municipalities_as_of(self, date=None) -> pd.DataFrame:
+        """Municipal units that existed on ``date`` (all of them when ``date`` is None)."""
+        m = self.municipalities
+        if date is None:
+            return m
+        d = pd.Timestamp(date)
+        alive = (m["valid_from"].isna() | (m["valid_from"] <= d)) & (m["valid_to"].isna() | (m["valid_to"] >= d))
+        return m.loc[alive.to_numpy(dtype=bool)].reset_index(drop=True)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per fact: what the dataset holds and what validation found.
+
+        Columns ``item`` and ``value`` (values as text, ready to print).
+        """
+        c, p = self.cases, self.projects
+        dates = pd.concat(
+            [p["start_date"], p["actual_end"], c["received"], c["completed"]], ignore_index=True
+        ).dropna()
+        span = f"{dates.min():%Y-%m-%d} … {dates.max():%Y-%m-%d}" if len(dates) else "—"
+        models = int((self.institutions["model_level"] != "none").sum())
+        stages = p["stage"].value_counts()
+        stage_text = ", ".join(f"{s} {int(stages[s])}" for s in stages.index) or "—"
+        rows = [
+            ("municipalities", f"{len(self.municipalities)}"),
+            ("institutions", f"{len(self.institutions)} ({models} model institutions)"),
+            ("projects", f"{len(p)} ({stage_text})"),
+            ("passport values", f"{len(self.passport)} ({self.passport['project_id'].nunique()} projects)"),
+            ("value-stream map steps", f"{len(self.steps)} ({self.steps['project_id'].nunique()} projects)"),
+            (
+                "cases",
+                f"{len(c)} ({int(c['completed'].isna().sum())} open; {c['project_id'].nunique()} projects)",
+            ),
+            ("engagement rows", f"{len(self.engagement)}"),
+            ("date range", span),
+            ("rows rejected", f"{int(self.report.counts['rows_rejected'].sum())}"),
+            ("problems found", f"{len(self.report.errors)} errors, {len(self.report.warnings)} warnings"),
+        ]
+        return pd.DataFrame(rows, columns=["item", "value"])
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{t}={len(getattr(self, t))}" for t in TABLE_ORDER)
+        return f"Dataset({self.source!r}: {sizes})"
+
+
+def _derive(tables: dict[str, pd.DataFrame]) -> None:
+    cases = tables["cases"]
+    cases["lead_time_days"] = (cases["completed"] - cases["received"]) / pd.Timedelta(days=1)
+    cases["lead_time_workdays"] = workdays_between(cases["received"], cases["completed"])
+    pas = tables["passport"]
+    pas["stat"] = pas["stat"].fillna("single")
+    pas["value_raw"] = pas["value"]
+    pas["unit_raw"] = pas["unit"]
+    factor = pas["unit"].map(MINUTES_PER_UNIT)
+    duration = pas["indicator"].isin(DURATION_INDICATORS)
+    calendar = duration & factor.notna()
+    pas["value"] = pas["value"].where(~calendar, pas["value"] * factor.astype("float64"))
+    pas["unit"] = pas["unit"].where(~calendar, "min")
+    pas["basis"] = pd.Series(
+        np.where(calendar, "calendar", np.where(duration & (pas["unit"] == "workday"), "working", None)),
+        index=pas.index,
+        dtype="string",
+    )
+
+
+def load_dataset(path: str | Path | None = None, *, strict: bool = True) -> Dataset:
+    """Load and validate a dataset.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A folder of CSV/Parquet tables or one ``.xlsx`` workbook. Default: the bundled sample.
+    strict : bool, default True
+        When True, any validation error raises :class:`~effmuni.DataError` listing the
+        problems. When False, the valid rows are loaded and the report is kept on
+        ``Dataset.report`` (rejected rows in ``report.rejected``).
+
+    Examples
+    --------
+    >>> import effmuni as em
+    >>> ds = em.load_dataset()
+    >>> len(ds.municipalities)
+    26
+    >>> ds.cases[["lead_time_days", "lead_time_workdays"]].notna().any().all()
+    np.True_
+    """
+    path = sample_path() if path is None else Path(path)
+    report = validate(path)
+    if strict and not report.ok:
+        raise DataError(report)
+    tables = {name: report.tables[name].copy() for name in TABLE_ORDER}
+    _derive(tables)
+    return Dataset(**tables, report=report, source=path.name)

@@ -1,0 +1,374 @@
+"""Reading the tables of a dataset from what analysts export.
+
+A dataset is a folder of CSV or Parquet files named after the tables (``projects.csv``,
+``cases.parquet``; the Russian table names of :mod:`effmuni.schema` are accepted too), or one
+``.xlsx`` workbook with one sheet per table.
+
+CSV files may be UTF-8 (with or without a BOM), UTF-16 with a BOM (Excel's "Unicode text") or
+Windows-1251; separated by ``,``, ``;`` or tabs; with decimal commas; with dates written
+``2023-03-09`` or ``09.03.2023``. Headers may be the canonical English names or the Russian
+headers listed in the data dictionary.
+
+This module only reads and converts cell values; deciding which rows to accept is
+:mod:`effmuni.validate`'s job. Every function here is private except the constants.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import io as _stdio
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .schema import TABLES, Column, Table
+
+__all__: list[str] = []
+
+TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".parquet", ".pq")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
+class ReadFailure(Exception):
+    """A file that cannot be read at all; the message says why in plain words."""
+
+
+@dataclass
+class RawTable:
+    """One table as read from its source, every cell still as written."""
+
+    table: str
+    file: str  # file name (and sheet) as shown to the user; never an absolute path
+    frame: pd.DataFrame  # original headers, values as str (CSV/XLSX) or typed (Parquet)
+    rows: np.ndarray  # spreadsheet-style row numbers (header = 1)
+
+
+# --------------------------------------------------------------------------- names
+
+
+def _norm(text: object) -> str:
+    """Normalise a header or label for matching: case, spaces, ё, BOM, trailing punctuation."""
+    s = str(text).replace("\ufeff", "").replace("ё", "е").replace("Ё", "Е")
+    s = s.replace("\xa0", " ").strip().lower()
+    s = re.sub(r"\s+", " ", s)
+    return s.rstrip(":").strip()
+
+
+def _header_lookup(table: Table) -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for col in table.columns:
+        for name in (col.name, *col.aliases):
+            lookup.setdefault(_norm(name), col.name)
+    return lookup
+
+
+def table_for_name(stem: str) -> str | None:
+    """Return the table whose English or Russian name matches a file stem or sheet name."""
+    n = _norm(stem)
+    for name, table in TABLES.items():
+        if n == name or n in {_norm(a) for a in table.aliases}:
+            return name
+    return None
+
+
+def map_headers(frame: pd.DataFrame, table: Table):
+    """Rename recognised headers to canonical names.
+
+    Returns ``(frame, unknown, missing, suggestions)`` where ``unknown`` lists headers that
+    match nothing, ``missing`` the required columns not found, and ``suggestions`` maps a
+    missing column to the near-miss header that was probably meant.
+    """
+    lookup = _header_lookup(table)
+    rename: dict[str, str] = {}
+    unknown: list[str] = []
+    taken: set[str] = set()
+    for h in frame.columns:
+        target = lookup.get(_norm(h))
+        if target is None or target in taken:
+            unknown.append(str(h))
+        else:
+            rename[h] = target
+            taken.add(target)
+    missing = [c for c in table.required_columns if c not in taken]
+    suggestions: dict[str, str] = {}
+    for col in missing:
+        names = [_norm(a) for a in (col, *table.column(col).aliases)]
+        best = None
+        for h in unknown:
+            score = max(difflib.SequenceMatcher(None, _norm(h), n).ratio() for n in names)
+            if score >= 0.75 and (best is None or score > best[0]):
+                best = (score, h)
+        if best:
+            suggestions[col] = best[1]
+    out = frame.rename(columns=rename)
+    return out[[c for c in out.columns if c in taken]], unknown, missing, suggestions
+
+
+# --------------------------------------------------------------------------- reading files
+
+
+def _decode(raw: bytes, name: str) -> str:
+    if raw.startswith(b"PK\x03\x04"):
+        raise ReadFailure(f"{name} is a zip/Excel file, not CSV text; save it as .xlsx or CSV")
+    if raw.startswith(codecs.BOM_UTF8):
+        try:
+            return raw[len(codecs.BOM_UTF8) :].decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise ReadFailure(f"{name} starts with a UTF-8 BOM but is not valid UTF-8 ({e.reason} at byte {e.start})") from None
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ReadFailure(f"{name} starts with a UTF-16 BOM but is not valid UTF-16") from None
+    if b"\x00" in raw[:8192]:
+        raise ReadFailure(f"{name} is binary (or UTF-16 without a BOM), not CSV text")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("cp1251")
+    except UnicodeDecodeError:
+        raise ReadFailure(f"{name} is neither UTF-8 nor Windows-1251 text") from None
+    return text
+
+
+def _sniff_separator(first_line: str) -> str:
+    counts = {sep: first_line.count(sep) for sep in (";", "\t", ",")}
+    best = max(counts, key=lambda k: counts[k])
+    return best if counts[best] else ","
+
+
+def _read_csv_text(text: str, name: str) -> tuple[pd.DataFrame, np.ndarray, list[tuple[int, str]]]:
+    """Parse CSV text into a frame of strings.
+
+    Returns the frame, the row numbers (header = 1) and a list of ``(row, problem)`` for lines
+    that could not be split into the header's columns (those lines are still counted as read).
+    """
+    first = text.split("\n", 1)[0]
+    sep = _sniff_separator(first)
+    kwargs = dict(
+        sep=sep, dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False
+    )
+    try:
+        frame = pd.read_csv(_stdio.StringIO(text), **kwargs)
+        bad: list[tuple[int, str]] = []
+        rows = np.arange(2, len(frame) + 2)
+    except pd.errors.EmptyDataError:
+        raise ReadFailure(f"{name} is empty") from None
+    except (pd.errors.ParserError, csv.Error):
+        frame, rows, bad = _read_csv_ragged(text, sep)
+    if frame.columns.size == 0:
+        raise ReadFailure(f"{name} has no header row")
+    blank = (frame == "").all(axis=1).to_numpy()
+    return frame.loc[~blank].reset_index(drop=True), rows[~blank], bad
+
+
+def _read_csv_ragged(text: str, sep: str):
+    """Fallback reader for files with lines of the wrong width: keeps them as rejected rows."""
+    reader = csv.reader(_stdio.StringIO(text), delimiter=sep)
+    header = next(reader)
+    good, rows, bad = [], [], []
+    for record in reader:
+        line = reader.line_num
+        if len(record) == len(header) or not any(record):
+            good.append(record if record else [""] * len(header))
+            rows.append(line)
+        else:
+            bad.append((line, f"line has {len(record)} fields, the header has {len(header)}"))
+    frame = pd.DataFrame(good, columns=header, dtype=str) if good else pd.DataFrame(columns=header, dtype=str)
+    return frame, np.asarray(rows, dtype=np.int64), bad
+
+
+def read_table_file(path: Path, table: str) -> tuple[RawTable, list[tuple[int, str]]]:
+    """Read one CSV or Parquet file of ``table``."""
+    name = path.name
+    if path.suffix.lower() in (".parquet", ".pq"):
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as e:  # pyarrow raises several types for corrupt files
+            raise ReadFailure(f"{name} is not a readable Parquet file ({type(e).__name__})") from None
+        return RawTable(table, name, frame.reset_index(drop=True), np.arange(2, len(frame) + 2)), []
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise ReadFailure(f"{name} is empty")
+    text = _decode(raw, name)
+    frame, rows, bad = _read_csv_text(text, name)
+    return RawTable(table, name, frame, rows), bad
+
+
+def read_workbook(path: Path) -> tuple[dict[str, RawTable], list[str]]:
+    """Read every sheet of a workbook named after a table; returns tables and ignored sheets."""
+    name = path.name
+    if not zipfile.is_zipfile(path):
+        raise ReadFailure(f"{name} is not a valid .xlsx workbook (corrupt, or another format)")
+    try:
+        sheets = pd.read_excel(
+            path, sheet_name=None, dtype=str, keep_default_na=False, na_filter=False, engine="openpyxl"
+        )
+    except Exception as e:  # openpyxl/zipfile raise various types on corrupt files
+        raise ReadFailure(f"{name} is not a readable .xlsx workbook ({type(e).__name__})") from None
+    tables: dict[str, RawTable] = {}
+    ignored: list[str] = []
+    for sheet, frame in sheets.items():
+        table = table_for_name(sheet)
+        if table is None:
+            ignored.append(sheet)
+            continue
+        frame = frame.astype(str).replace({"nan": "", "None": "", "NaT": ""})
+        frame.columns = [str(c) for c in frame.columns]
+        rows = np.arange(2, len(frame) + 2)
+        blank = (frame == "").all(axis=1).to_numpy() if len(frame.columns) else np.zeros(len(frame), bool)
+        tables[table] = RawTable(table, f"{name}[{sheet}]", frame.loc[~blank].reset_index(drop=True), rows[~blank])
+    return tables, ignored
+
+
+# --------------------------------------------------------------------------- cell conversion
+# Each converter takes a Series (strings or already typed) and returns (values, bad) where
+# ``bad`` is a boolean mask of non-empty cells that could not be converted.
+
+
+def _is_empty(s: pd.Series) -> np.ndarray:
+    if pd.api.types.is_string_dtype(s) or s.dtype == object:
+        return (s.isna() | (s.astype(str).str.strip() == "")).to_numpy()
+    return s.isna().to_numpy()
+
+
+def _to_number(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        return s.astype("float64"), np.zeros(len(s), dtype=bool)
+    t = s.astype(str).str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+    both = t.str.contains(",", regex=False) & t.str.contains(".", regex=False)
+    t = t.str.replace(",", ".", regex=False).where(~both, "x")
+    values = pd.to_numeric(t.where(t != "", None), errors="coerce").astype("float64")
+    bad = values.isna().to_numpy() & ~_is_empty(s)
+    return values, bad
+
+
+def _to_int(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    values, bad = _to_number(s)
+    frac = values.notna() & (values != np.round(values))
+    bad = bad | frac.to_numpy()
+    return values.where(~frac).round().astype("Int64"), bad
+
+
+_ISO = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_RU = r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
+_TZ = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
+LOCAL_TZ = "Europe/Moscow"
+
+
+def _to_datetime(s: pd.Series, date_only: bool = False) -> tuple[pd.Series, np.ndarray]:
+    empty = _is_empty(s)
+    if pd.api.types.is_datetime64_any_dtype(s):
+        values = s
+        if getattr(values.dt, "tz", None) is not None:
+            values = values.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
+    else:
+        t = s.astype(str).str.strip()
+        ru = t.str.extract(_RU)
+        is_ru = ru[0].notna()
+        iso_text = (
+            ru[2] + "-" + ru[1].str.zfill(2) + "-" + ru[0].str.zfill(2)
+            + " " + ru[3].fillna("00").str.zfill(2) + ":" + ru[4].fillna("00") + ":" + ru[5].fillna("00")
+        )
+        t = t.where(~is_ru, iso_text)
+        has_tz = t.str.contains(_TZ) & ~is_ru
+        plain = t.str.fullmatch(_ISO).fillna(False)
+        values = pd.to_datetime(t.where(plain & ~has_tz), format="ISO8601", errors="coerce")
+        if has_tz.any():
+            zoned = pd.to_datetime(t.where(has_tz), format="ISO8601", errors="coerce", utc=True)
+            zoned = zoned.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
+            values = values.where(~has_tz, zoned.astype(values.dtype))
+    if date_only:
+        values = values.dt.normalize()
+    bad = values.isna().to_numpy() & ~empty
+    return values, bad
+
+
+def _to_bool(s: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray]:
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype("boolean"), np.zeros(len(s), dtype=bool)
+    t = s.astype(str).map(_norm)
+    mapped = t.map(col.category_aliases)
+    values = mapped.map({"true": True, "false": False}).astype("boolean")
+    bad = values.isna().to_numpy() & ~_is_empty(s)
+    return values, bad
+
+
+def _to_category(s: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray]:
+    lookup = {c: c for c in col.categories}
+    lookup |= {_norm(c.replace("_", " ")): c for c in col.categories}
+    lookup |= {_norm(k): v for k, v in col.category_aliases.items()}
+    t = s.astype(str).map(_norm)
+    values = t.map(lookup)
+    if "" in col.category_aliases:  # an empty cell has a documented default
+        values = values.where(~_is_empty(s), col.category_aliases[""])
+    bad = values.isna().to_numpy() & ~_is_empty(s)
+    return values.astype("string"), bad
+
+
+_QUARTER = (
+    re.compile(r"^(?P<y>\d{4})\s*[-_ ]?\s*[QqКк](?P<q>[1-4])$"),
+    re.compile(r"^(?P<q>[1-4])\s*(?:кв\.?|квартал|q)\s*(?P<y>\d{4})(?:\s*г\.?)?$", re.I),
+)
+
+
+def _to_quarter(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    t = s.astype(str).str.strip()
+    out = pd.Series(pd.NA, index=s.index, dtype="string")
+    for pattern in _QUARTER:
+        m = t.str.extract(pattern)
+        ok = m["y"].notna() & out.isna()
+        out = out.where(~ok, m["y"] + "Q" + m["q"])
+    bad = out.isna().to_numpy() & ~_is_empty(s)
+    return out, bad
+
+
+def _to_text(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    t = s.astype("string").str.strip()
+    return t.where(t != ""), np.zeros(len(s), dtype=bool)
+
+
+def convert_column(s: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray]:
+    """Convert one column to its dictionary kind; returns values and a bad-cell mask."""
+    kind = col.kind
+    if kind in ("id", "text"):
+        return _to_text(s)
+    if kind == "float":
+        return _to_number(s)
+    if kind == "int":
+        return _to_int(s)
+    if kind == "date":
+        return _to_datetime(s, date_only=True)
+    if kind == "datetime":
+        return _to_datetime(s)
+    if kind == "bool":
+        return _to_bool(s, col)
+    if kind == "category":
+        return _to_category(s, col)
+    if kind == "quarter":
+        return _to_quarter(s)
+    raise ValueError(f"unknown column kind {kind!r}")  # pragma: no cover - schema error
+
+
+def empty_table(table: str) -> pd.DataFrame:
+    """An empty, correctly typed frame for ``table`` (used for absent optional tables)."""
+    dtypes = {
+        "id": "string",
+        "text": "string",
+        "category": "string",
+        "quarter": "string",
+        "float": "float64",
+        "int": "Int64",
+        "date": "datetime64[us]",
+        "datetime": "datetime64[us]",
+        "bool": "boolean",
+    }
+    return pd.DataFrame({c.name: pd.Series(dtype=dtypes[c.kind]) for c in TABLES[table].columns})
