@@ -28,7 +28,7 @@ def _year_flags(year: int) -> np.ndarray:
 
     ru = holidays.country_holidays("RU", years=year)
     days = pd.date_range(f"{year}-01-01", f"{year}-12-31", freq="D")
-    flags = days.dayofweek.to_numpy() < 5
+    flags = days.day_of_week.to_numpy() < 5
     off = np.array([d in ru for d in days.date], dtype=bool)
     flags &= ~off
     extra = {d for d in getattr(ru, "weekend_workdays", set()) if d.year == year}

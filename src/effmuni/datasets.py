@@ -71,6 +71,13 @@ class Dataset:
     report: ValidationReport = field(repr=False)
     source: str = ""
 
+    @classmethod
+    def from_report(cls, report: ValidationReport) -> Dataset:
+        """Build a Dataset from the accepted rows of a :func:`~effmuni.validate` report."""
+        tables = {name: report.tables[name].copy() for name in TABLE_ORDER}
+        _derive(tables)
+        return cls(**tables, report=report, source=report.source)
+
     def table(self, name: str) -> pd.DataFrame:
         """Return the table called ``name``."""
         if name not in TABLE_ORDER:
@@ -92,7 +99,9 @@ class Dataset:
         if date is None:
             return m
         d = pd.Timestamp(date)
-        alive = (m["valid_from"].isna() | (m["valid_from"] <= d)) & (m["valid_to"].isna() | (m["valid_to"] >= d))
+        alive = (m["valid_from"].isna() | (m["valid_from"] <= d)) & (
+            m["valid_to"].isna() | (m["valid_to"] >= d)
+        )
         return m.loc[alive.to_numpy(dtype=bool)].reset_index(drop=True)
 
     def summary(self) -> pd.DataFrame:
@@ -112,8 +121,14 @@ class Dataset:
             ("municipalities", f"{len(self.municipalities)}"),
             ("institutions", f"{len(self.institutions)} ({models} model institutions)"),
             ("projects", f"{len(p)} ({stage_text})"),
-            ("passport values", f"{len(self.passport)} ({self.passport['project_id'].nunique()} projects)"),
-            ("value-stream map steps", f"{len(self.steps)} ({self.steps['project_id'].nunique()} projects)"),
+            (
+                "passport values",
+                f"{len(self.passport)} ({self.passport['project_id'].nunique()} projects)",
+            ),
+            (
+                "value-stream map steps",
+                f"{len(self.steps)} ({self.steps['project_id'].nunique()} projects)",
+            ),
             (
                 "cases",
                 f"{len(c)} ({int(c['completed'].isna().sum())} open; {c['project_id'].nunique()} projects)",
@@ -121,7 +136,10 @@ class Dataset:
             ("engagement rows", f"{len(self.engagement)}"),
             ("date range", span),
             ("rows rejected", f"{int(self.report.counts['rows_rejected'].sum())}"),
-            ("problems found", f"{len(self.report.errors)} errors, {len(self.report.warnings)} warnings"),
+            (
+                "problems found",
+                f"{len(self.report.errors)} errors, {len(self.report.warnings)} warnings",
+            ),
         ]
         return pd.DataFrame(rows, columns=["item", "value"])
 
@@ -144,7 +162,9 @@ def _derive(tables: dict[str, pd.DataFrame]) -> None:
     pas["value"] = pas["value"].where(~calendar, pas["value"] * factor.astype("float64"))
     pas["unit"] = pas["unit"].where(~calendar, "min")
     pas["basis"] = pd.Series(
-        np.where(calendar, "calendar", np.where(duration & (pas["unit"] == "workday"), "working", None)),
+        np.where(
+            calendar, "calendar", np.where(duration & (pas["unit"] == "workday"), "working", None)
+        ),
         index=pas.index,
         dtype="string",
     )
@@ -175,6 +195,4 @@ def load_dataset(path: str | Path | None = None, *, strict: bool = True) -> Data
     report = validate(path)
     if strict and not report.ok:
         raise DataError(report)
-    tables = {name: report.tables[name].copy() for name in TABLE_ORDER}
-    _derive(tables)
-    return Dataset(**tables, report=report, source=path.name)
+    return Dataset.from_report(report)

@@ -120,7 +120,9 @@ def _decode(raw: bytes, name: str) -> str:
         try:
             return raw[len(codecs.BOM_UTF8) :].decode("utf-8")
         except UnicodeDecodeError as e:
-            raise ReadFailure(f"{name} starts with a UTF-8 BOM but is not valid UTF-8 ({e.reason} at byte {e.start})") from None
+            raise ReadFailure(
+                f"{name} starts with a UTF-8 BOM but is not valid UTF-8 ({e.reason} at byte {e.start})"
+            ) from None
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return raw.decode("utf-16")
@@ -182,7 +184,11 @@ def _read_csv_ragged(text: str, sep: str):
             rows.append(line)
         else:
             bad.append((line, f"line has {len(record)} fields, the header has {len(header)}"))
-    frame = pd.DataFrame(good, columns=header, dtype=str) if good else pd.DataFrame(columns=header, dtype=str)
+    frame = (
+        pd.DataFrame(good, columns=header, dtype=str)
+        if good
+        else pd.DataFrame(columns=header, dtype=str)
+    )
     return frame, np.asarray(rows, dtype=np.int64), bad
 
 
@@ -193,8 +199,12 @@ def read_table_file(path: Path, table: str) -> tuple[RawTable, list[tuple[int, s
         try:
             frame = pd.read_parquet(path)
         except Exception as e:  # pyarrow raises several types for corrupt files
-            raise ReadFailure(f"{name} is not a readable Parquet file ({type(e).__name__})") from None
-        return RawTable(table, name, frame.reset_index(drop=True), np.arange(2, len(frame) + 2)), []
+            raise ReadFailure(
+                f"{name} is not a readable Parquet file ({type(e).__name__})"
+            ) from None
+        return RawTable(
+            table, name, frame.reset_index(drop=True), np.arange(2, len(frame) + 2)
+        ), []
     raw = path.read_bytes()
     if not raw.strip():
         raise ReadFailure(f"{name} is empty")
@@ -210,10 +220,17 @@ def read_workbook(path: Path) -> tuple[dict[str, RawTable], list[str]]:
         raise ReadFailure(f"{name} is not a valid .xlsx workbook (corrupt, or another format)")
     try:
         sheets = pd.read_excel(
-            path, sheet_name=None, dtype=str, keep_default_na=False, na_filter=False, engine="openpyxl"
+            path,
+            sheet_name=None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            engine="openpyxl",
         )
     except Exception as e:  # openpyxl/zipfile raise various types on corrupt files
-        raise ReadFailure(f"{name} is not a readable .xlsx workbook ({type(e).__name__})") from None
+        raise ReadFailure(
+            f"{name} is not a readable .xlsx workbook ({type(e).__name__})"
+        ) from None
     tables: dict[str, RawTable] = {}
     ignored: list[str] = []
     for sheet, frame in sheets.items():
@@ -224,8 +241,14 @@ def read_workbook(path: Path) -> tuple[dict[str, RawTable], list[str]]:
         frame = frame.astype(str).replace({"nan": "", "None": "", "NaT": ""})
         frame.columns = [str(c) for c in frame.columns]
         rows = np.arange(2, len(frame) + 2)
-        blank = (frame == "").all(axis=1).to_numpy() if len(frame.columns) else np.zeros(len(frame), bool)
-        tables[table] = RawTable(table, f"{name}[{sheet}]", frame.loc[~blank].reset_index(drop=True), rows[~blank])
+        blank = (
+            (frame == "").all(axis=1).to_numpy()
+            if len(frame.columns)
+            else np.zeros(len(frame), bool)
+        )
+        tables[table] = RawTable(
+            table, f"{name}[{sheet}]", frame.loc[~blank].reset_index(drop=True), rows[~blank]
+        )
     return tables, ignored
 
 
@@ -275,8 +298,17 @@ def _to_datetime(s: pd.Series, date_only: bool = False) -> tuple[pd.Series, np.n
         ru = t.str.extract(_RU)
         is_ru = ru[0].notna()
         iso_text = (
-            ru[2] + "-" + ru[1].str.zfill(2) + "-" + ru[0].str.zfill(2)
-            + " " + ru[3].fillna("00").str.zfill(2) + ":" + ru[4].fillna("00") + ":" + ru[5].fillna("00")
+            ru[2]
+            + "-"
+            + ru[1].str.zfill(2)
+            + "-"
+            + ru[0].str.zfill(2)
+            + " "
+            + ru[3].fillna("00").str.zfill(2)
+            + ":"
+            + ru[4].fillna("00")
+            + ":"
+            + ru[5].fillna("00")
         )
         t = t.where(~is_ru, iso_text)
         has_tz = t.str.contains(_TZ) & ~is_ru
@@ -288,6 +320,7 @@ def _to_datetime(s: pd.Series, date_only: bool = False) -> tuple[pd.Series, np.n
             values = values.where(~has_tz, zoned.astype(values.dtype))
     if date_only:
         values = values.dt.normalize()
+    values = values.astype("datetime64[us]")  # one resolution whatever the source
     bad = values.isna().to_numpy() & ~empty
     return values, bad
 

@@ -33,6 +33,7 @@ __all__ = [
     "Column",
     "Table",
     "data_dictionary",
+    "dictionary_markdown",
     "is_slug",
 ]
 
@@ -160,8 +161,18 @@ TABLES: dict[str, Table] = {
                 description="short ASCII slug, e.g. cheboksary",
                 aliases=_MUNICIPALITY_ID_ALIASES,
             ),
-            Column("name_ru", "text", description="official Russian name", aliases=("Наименование", "Название")),
-            Column("name_en", "text", description="English transliteration", aliases=("Название (англ.)", "Наименование (англ.)")),
+            Column(
+                "name_ru",
+                "text",
+                description="official Russian name",
+                aliases=("Наименование", "Название"),
+            ),
+            Column(
+                "name_en",
+                "text",
+                description="English transliteration",
+                aliases=("Название (англ.)", "Наименование (англ.)"),
+            ),
             Column(
                 "kind",
                 "category",
@@ -214,14 +225,21 @@ TABLES: dict[str, Table] = {
         key=("institution_id",),
         aliases=("Учреждения",),
         columns=(
-            Column("institution_id", "id", description="ASCII slug", aliases=_INSTITUTION_ID_ALIASES),
+            Column(
+                "institution_id", "id", description="ASCII slug", aliases=_INSTITUTION_ID_ALIASES
+            ),
             Column(
                 "municipality_id",
                 "id",
                 aliases=_MUNICIPALITY_ID_ALIASES,
                 references="municipalities.municipality_id",
             ),
-            Column("name", "text", description="name of the institution", aliases=("Наименование учреждения", "Наименование", "Название")),
+            Column(
+                "name",
+                "text",
+                description="name of the institution",
+                aliases=("Наименование учреждения", "Наименование", "Название"),
+            ),
             Column(
                 "sector",
                 "category",
@@ -279,9 +297,16 @@ TABLES: dict[str, Table] = {
                 aliases=_INSTITUTION_ID_ALIASES,
                 references="institutions.institution_id",
             ),
-            Column("process_name", "text", description="process being improved", aliases=("Процесс", "Наименование процесса")),
+            Column(
+                "process_name",
+                "text",
+                description="process being improved",
+                aliases=("Процесс", "Наименование процесса"),
+            ),
             Column("start_date", "date", aliases=("Дата начала", "Дата старта")),
-            Column("planned_end", "date", aliases=("Плановая дата окончания", "Дата окончания (план)")),
+            Column(
+                "planned_end", "date", aliases=("Плановая дата окончания", "Дата окончания (план)")
+            ),
             Column(
                 "actual_end",
                 "date",
@@ -349,6 +374,7 @@ TABLES: dict[str, Table] = {
         name="passport",
         description="Project-card (passport) indicator values.",
         key=("project_id", "indicator", "phase", "measured_on"),
+        optional=True,
         aliases=("Паспорт", "Показатели", "Карточка проекта"),
         columns=(
             Column(
@@ -508,7 +534,12 @@ TABLES: dict[str, Table] = {
                 aliases=("Время ожидания, мин",),
                 min_value=0,
             ),
-            Column("value_added", "bool", aliases=("Добавляет ценность", "Ценность"), category_aliases=_YES_NO),
+            Column(
+                "value_added",
+                "bool",
+                aliases=("Добавляет ценность", "Ценность"),
+                category_aliases=_YES_NO,
+            ),
             Column("handoff", "bool", aliases=("Передача",), category_aliases=_YES_NO),
             Column("approval", "bool", aliases=("Согласование",), category_aliases=_YES_NO),
         ),
@@ -526,7 +557,12 @@ TABLES: dict[str, Table] = {
                 aliases=_PROJECT_ID_ALIASES,
                 references="projects.project_id",
             ),
-            Column("case_id", "text", description="case number (free text)", aliases=("Номер обращения", "Номер дела", "Номер заявления")),
+            Column(
+                "case_id",
+                "text",
+                description="case number (free text)",
+                aliases=("Номер обращения", "Номер дела", "Номер заявления"),
+            ),
             Column(
                 "phase",
                 "category",
@@ -568,9 +604,21 @@ TABLES: dict[str, Table] = {
                 references="municipalities.municipality_id",
             ),
             Column("quarter", "quarter", aliases=("Квартал",)),
-            Column("staff_total", "int", aliases=("Численность сотрудников", "Сотрудников всего"), min_value=0),
-            Column("staff_trained", "int", aliases=("Обучено сотрудников", "Обучено"), min_value=0),
-            Column("proposals_submitted", "int", aliases=("Подано предложений", "Предложений подано"), min_value=0),
+            Column(
+                "staff_total",
+                "int",
+                aliases=("Численность сотрудников", "Сотрудников всего"),
+                min_value=0,
+            ),
+            Column(
+                "staff_trained", "int", aliases=("Обучено сотрудников", "Обучено"), min_value=0
+            ),
+            Column(
+                "proposals_submitted",
+                "int",
+                aliases=("Подано предложений", "Предложений подано"),
+                min_value=0,
+            ),
             Column(
                 "proposals_implemented",
                 "int",
@@ -606,6 +654,44 @@ DERIVED = {
 }
 
 
+#: descriptions of columns that mean the same in every table
+_COMMON_DESCRIPTIONS = {
+    "municipality_id": "the municipal unit (a municipalities.municipality_id)",
+    "institution_id": "the institution (an institutions.institution_id)",
+    "project_id": "the project (a projects.project_id)",
+    "sector": "sector of the institution",
+    "start_date": "date the project started",
+    "planned_end": "planned end date",
+    "stage": "project stage (PSR practice: preparation → diagnosis → implementation → sustain → closed)",
+    "indicator": "project-card indicator (durations: lead_time, process_time, wait_time)",
+    "value": "indicator value in `unit`",
+    "unit": "unit of `value`; calendar (min, h, day) and working days (workday) are kept apart",
+    "map_state": "which value-stream map: current (КТС), target (КЦС) or actual",
+    "step_no": "step number on the map (1, 2, …)",
+    "step_name": "name of the step",
+    "actor_role": "who performs the step",
+    "value_added": "the step adds value for the applicant",
+    "handoff": "the case passes to another person or unit after this step",
+    "approval": "the step is an approval (согласование)",
+    "received": "when the case was received",
+    "quarter": "calendar quarter, e.g. 2023Q1",
+    "staff_total": "staff in the municipality's administration and institutions",
+    "staff_trained": "staff trained in lean methods (cumulative)",
+    "proposals_submitted": "improvement proposals submitted in the quarter",
+    "proposals_implemented": "improvement proposals implemented in the quarter",
+}
+
+
+def _describe(table: str, col: Column) -> str:
+    if col.description:
+        return col.description
+    if table == "cases" and col.name == "phase":
+        return "before or after the project's changes"
+    if table == "passport" and col.name == "phase":
+        return "baseline (before), target (planned), actual (after), followup (later check)"
+    return _COMMON_DESCRIPTIONS.get(col.name, "")
+
+
 def data_dictionary() -> pd.DataFrame:
     """Return the data dictionary as a tidy DataFrame.
 
@@ -630,7 +716,40 @@ def data_dictionary() -> pd.DataFrame:
                     "unit": c.unit,
                     "allowed": ", ".join(c.categories),
                     "russian_headers": "; ".join(a for a in c.aliases if not a.isascii()),
-                    "description": c.description,
+                    "description": _describe(tname, c),
                 }
             )
     return pd.DataFrame(rows)
+
+
+def dictionary_markdown() -> str:
+    """The data dictionary as Markdown tables, one per table (used in ``data/README.md``)."""
+    out = []
+    for tname in TABLE_ORDER:
+        t = TABLES[tname]
+        status = "optional table" if t.optional else "required table"
+        names = ", ".join(f"`{a}`" for a in t.aliases)
+        out.append(f"### `{tname}` ({status})\n\n{t.description} Also accepted as: {names}.\n")
+        out.append(
+            "| column | kind | required | unit | allowed values | Russian headers | meaning |"
+        )
+        out.append("| --- | --- | --- | --- | --- | --- | --- |")
+        for c in t.columns:
+            req = (
+                "yes"
+                if c.required and not c.nullable
+                else ("column, may be empty" if c.required else "no")
+            )
+            ru = "; ".join(f"«{a}»" for a in c.aliases if not a.isascii())
+            allowed = ", ".join(f"`{v}`" for v in c.categories)
+            ref = f" → `{c.references}`" if c.references else ""
+            out.append(
+                f"| `{c.name}` | {c.kind}{ref} | {req} | {c.unit} | {allowed} | {ru} | {_describe(tname, c)} |"
+            )
+        derived = DERIVED.get(tname)
+        if derived:
+            out.append(
+                "\nDerived on load: " + "; ".join(f"`{k}`: {v}" for k, v in derived.items()) + "."
+            )
+        out.append("")
+    return "\n".join(out)

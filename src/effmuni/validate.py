@@ -15,13 +15,14 @@ import numpy as np
 import pandas as pd
 
 from . import io as _io
+from .excel import REFERENCE_SHEETS
 from .schema import (
     COUNT_INDICATORS,
     DURATION_INDICATORS,
+    SLUG_PATTERN,
     TABLE_ORDER,
     TABLES,
     Table,
-    is_slug,
 )
 
 __all__ = ["DataError", "ValidationReport", "validate"]
@@ -110,7 +111,9 @@ def _format_problem(r) -> str:
         where += f", row {int(r.row)}"
     if isinstance(r.column, str) and r.column:
         where += f", column {r.column}"
-    value = "" if (r.value is None or pd.isna(r.value) or r.value == "") else f" (value: {r.value!r})"
+    value = (
+        "" if (r.value is None or pd.isna(r.value) or r.value == "") else f" (value: {r.value!r})"
+    )
     return f"{where}: {r.problem}{value}"
 
 
@@ -127,8 +130,15 @@ class _Problems:
             return
         if values is None:
             values = [None] * rows.size
-        vals = [None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in values]
-        problems = problem if isinstance(problem, list | np.ndarray | pd.Series) else [problem] * rows.size
+        vals = [
+            None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+            for v in values
+        ]
+        problems = (
+            problem
+            if isinstance(problem, list | np.ndarray | pd.Series)
+            else [problem] * rows.size
+        )
         self._parts.append(
             pd.DataFrame(
                 {
@@ -141,6 +151,10 @@ class _Problems:
                 }
             )
         )
+
+    def has_path_problem(self) -> bool:
+        """True when a problem recorded so far concerns the dataset path itself."""
+        return any((part["table"] == "").any() for part in self._parts)
 
     def frame(self) -> pd.DataFrame:
         if not self._parts:
@@ -193,12 +207,19 @@ class _TableCheck:
     def convert(self) -> bool:
         frame, unknown, missing, suggestions = _io.map_headers(self.raw.frame, self.spec)
         for h in unknown:
-            self.warnings.add(self.spec.name, self.raw.file, [None], h, None, "column not recognised; ignored")
+            self.warnings.add(
+                self.spec.name, self.raw.file, [None], h, None, "column not recognised; ignored"
+            )
         if missing:
             for col in missing:
                 hint = f"; did you mean {suggestions[col]!r}?" if col in suggestions else ""
                 self.errors.add(
-                    self.spec.name, self.raw.file, [None], col, None, f"required column is missing{hint}"
+                    self.spec.name,
+                    self.raw.file,
+                    [None],
+                    col,
+                    None,
+                    f"required column is missing{hint}",
                 )
             for reasons in self.reasons:
                 reasons.append("file lacks required column(s): " + ", ".join(missing))
@@ -208,7 +229,9 @@ class _TableCheck:
         converted = {}
         for col in self.spec.columns:
             if col.name not in frame.columns:
-                converted[col.name] = _io.empty_table(self.spec.name)[col.name].reindex(range(self.n))
+                converted[col.name] = _io.empty_table(self.spec.name)[col.name].reindex(
+                    range(self.n)
+                )
                 continue
             s = frame[col.name]
             values, bad = _io.convert_column(s, col)
@@ -217,7 +240,8 @@ class _TableCheck:
             if col.required and not col.nullable:
                 self.fail(values.isna().to_numpy() & ~bad, col.name, "required value is missing")
             if col.kind == "id":
-                ok = values.isna().to_numpy() | values.map(is_slug, na_action="ignore").fillna(True).to_numpy(dtype=bool)
+                slug = values.astype("string").str.fullmatch(SLUG_PATTERN.pattern)
+                ok = slug.fillna(True).to_numpy(dtype=bool)
                 self.fail(
                     ~ok,
                     col.name,
@@ -226,7 +250,11 @@ class _TableCheck:
                 )
             if col.min_value is not None:
                 below = (values < col.min_value).fillna(False).to_numpy(dtype=bool)
-                msg = "negative value not allowed" if col.min_value == 0 else f"must be at least {col.min_value:g}"
+                msg = (
+                    "negative value not allowed"
+                    if col.min_value == 0
+                    else f"must be at least {col.min_value:g}"
+                )
                 self.fail(below, col.name, msg, s.to_numpy())
             if col.max_value is not None:
                 above = (values > col.max_value).fillna(False).to_numpy(dtype=bool)
@@ -237,14 +265,22 @@ class _TableCheck:
     def check_duplicates(self):
         key = list(self.spec.key)
         v = self.values
-        must = [k for k in key if self.spec.column(k).required and not self.spec.column(k).nullable]
+        must = [
+            k for k in key if self.spec.column(k).required and not self.spec.column(k).nullable
+        ]
         present = v[must].notna().all(axis=1).to_numpy()
         keyed = v[key].astype("string").fillna("").agg("\x1f".join, axis=1)
         dup = keyed.duplicated(keep="first").to_numpy() & present
         if dup.any():
-            first = pd.Series(self.raw.rows, index=keyed.index).groupby(keyed.to_numpy()).transform("first")
+            first = (
+                pd.Series(self.raw.rows, index=keyed.index)
+                .groupby(keyed.to_numpy())
+                .transform("first")
+            )
             label = " + ".join(key)
-            msgs = np.array([f"duplicate {label} (first at row {r})" for r in first.to_numpy()], dtype=object)
+            msgs = np.array(
+                [f"duplicate {label} (first at row {r})" for r in first.to_numpy()], dtype=object
+            )
             shown = keyed.str.replace("\x1f", " / ", regex=False).str.strip(" /").to_numpy()
             self.fail(dup, must[-1], msgs, shown)
 
@@ -257,13 +293,24 @@ class _TableCheck:
             v = self.values[col.name]
             unknown = v.notna().to_numpy() & ~v.isin(known).to_numpy() & ~self.reject
             noun = ref_table[:-1] if not ref_table.endswith("ies") else ref_table[:-3] + "y"
-            self.fail(unknown, col.name, f"unknown {noun} (not in {ref_table}, or rejected there)", v.to_numpy())
+            self.fail(
+                unknown,
+                col.name,
+                f"unknown {noun} (not in {ref_table}, or rejected there)",
+                v.to_numpy(),
+            )
 
     def result(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        accepted = self.values.loc[~self.reject].reset_index(drop=True) if self.values is not None else None
+        accepted = (
+            self.values.loc[~self.reject].reset_index(drop=True)
+            if self.values is not None
+            else None
+        )
         rej = self.raw.frame.loc[self.reject].copy()
         rej.insert(0, "_row", self.raw.rows[self.reject])
-        rej["_problems"] = ["; ".join(r) for r, x in zip(self.reasons, self.reject, strict=True) if x]
+        rej["_problems"] = [
+            "; ".join(r) for r, x in zip(self.reasons, self.reject, strict=True) if x
+        ]
         return accepted, rej.reset_index(drop=True)
 
 
@@ -294,13 +341,26 @@ def _rules(check: _TableCheck) -> None:
     if name == "municipalities":
         before("valid_to", "valid_from", "valid_to is before valid_from")
     elif name == "institutions":
-        mask = (v["model_level"] == "none").fillna(False).to_numpy(dtype=bool) & v["model_since"].notna().to_numpy()
-        check.fail(mask, "model_since", "model_since is set but model_level is none", shown("model_since"), warn=True)
+        mask = (v["model_level"] == "none").fillna(False).to_numpy(dtype=bool) & v[
+            "model_since"
+        ].notna().to_numpy()
+        check.fail(
+            mask,
+            "model_since",
+            "model_since is set but model_level is none",
+            shown("model_since"),
+            warn=True,
+        )
     elif name == "projects":
         before("planned_end", "start_date", "planned_end is before start_date")
         before("actual_end", "start_date", "actual_end is before start_date")
         closed = (v["stage"] == "closed").fillna(False).to_numpy(dtype=bool)
-        check.fail(closed & v["actual_end"].isna().to_numpy(), "actual_end", "closed project has no actual_end", warn=True)
+        check.fail(
+            closed & v["actual_end"].isna().to_numpy(),
+            "actual_end",
+            "closed project has no actual_end",
+            warn=True,
+        )
     elif name == "passport":
         ind, unit = v["indicator"], v["unit"]
         dur = ind.isin(DURATION_INDICATORS).to_numpy()
@@ -313,7 +373,10 @@ def _rules(check: _TableCheck) -> None:
             | (sat & (unit != "pct").fillna(True).to_numpy(dtype=bool))
         )
         msgs = np.array(
-            [f"unit {u!r} does not fit indicator {i!r}" for u, i in zip(unit.fillna(""), ind.fillna(""), strict=True)],
+            [
+                f"unit {u!r} does not fit indicator {i!r}"
+                for u, i in zip(unit.fillna(""), ind.fillna(""), strict=True)
+            ],
             dtype=object,
         )
         check.fail(bad, "unit", msgs, shown("unit"))
@@ -322,9 +385,12 @@ def _rules(check: _TableCheck) -> None:
         # calendar and working-day units never mixed silently within one project's indicator
         basis = pd.Series(np.where(unit == "workday", "working", "calendar"), index=v.index)
         live = dur & has & ~check.reject
-        grp = v["project_id"].astype("string").fillna("") + "\x1f" + ind.astype("string").fillna("")
+        grp = (
+            v["project_id"].astype("string").fillna("") + "\x1f" + ind.astype("string").fillna("")
+        )
         mixed = (
-            basis.where(live).groupby(grp.where(live)).transform("nunique").fillna(0).to_numpy() > 1
+            basis.where(live).groupby(grp.where(live)).transform("nunique").fillna(0).to_numpy()
+            > 1
         ) & live
         check.fail(
             mixed,
@@ -337,11 +403,23 @@ def _rules(check: _TableCheck) -> None:
         before("completed", "received", "completed is before received")
         lead_min = (v["completed"] - v["received"]) / pd.Timedelta(minutes=1)
         over = (v["work_min"] > lead_min).fillna(False).to_numpy(dtype=bool)
-        check.fail(over, "work_min", "staff time exceeds the case's lead time", shown("work_min"), warn=True)
+        check.fail(
+            over,
+            "work_min",
+            "staff time exceeds the case's lead time",
+            shown("work_min"),
+            warn=True,
+        )
     elif name == "engagement":
         mask = (v["staff_trained"] > v["staff_total"]).fillna(False).to_numpy(dtype=bool)
-        check.fail(mask, "staff_trained", "more staff trained than staff in total", shown("staff_trained"))
-        mask = (v["proposals_implemented"] > v["proposals_submitted"]).fillna(False).to_numpy(dtype=bool)
+        check.fail(
+            mask, "staff_trained", "more staff trained than staff in total", shown("staff_trained")
+        )
+        mask = (
+            (v["proposals_implemented"] > v["proposals_submitted"])
+            .fillna(False)
+            .to_numpy(dtype=bool)
+        )
         check.fail(
             mask,
             "proposals_implemented",
@@ -360,7 +438,14 @@ def _locate(path: Path, errors: _Problems, warnings: _Problems) -> dict[str, _io
     bad_lines: list[tuple[_io.RawTable, list]] = []
     if path.is_file():
         if path.suffix.lower() not in _io.WORKBOOK_SUFFIXES:
-            errors.add("", path.name, [None], "", None, "a dataset is a folder of CSV/Parquet files or one .xlsx workbook")
+            errors.add(
+                "",
+                path.name,
+                [None],
+                "",
+                None,
+                "a dataset is a folder of CSV/Parquet files or one .xlsx workbook",
+            )
             return raws
         try:
             raws, ignored = _io.read_workbook(path)
@@ -368,7 +453,16 @@ def _locate(path: Path, errors: _Problems, warnings: _Problems) -> dict[str, _io
             errors.add("", path.name, [None], "", None, str(e))
             return raws
         for sheet in ignored:
-            warnings.add("", f"{path.name}[{sheet}]", [None], "", None, "sheet is not a known table; ignored")
+            if _io._norm(sheet) in {_io._norm(n) for n in REFERENCE_SHEETS}:
+                continue
+            warnings.add(
+                "",
+                f"{path.name}[{sheet}]",
+                [None],
+                "",
+                None,
+                "sheet is not a known table; ignored",
+            )
         return raws
     if not path.is_dir():
         errors.add("", path.name or str(path), [None], "", None, "no such file or folder")
@@ -380,14 +474,28 @@ def _locate(path: Path, errors: _Problems, warnings: _Problems) -> dict[str, _io
         suffix = f.suffix.lower()
         if suffix not in _io.TABLE_SUFFIXES:
             if suffix in _io.WORKBOOK_SUFFIXES:
-                warnings.add("", f.name, [None], "", None, "workbook inside a dataset folder; ignored (validate it on its own)")
+                warnings.add(
+                    "",
+                    f.name,
+                    [None],
+                    "",
+                    None,
+                    "workbook inside a dataset folder; ignored (validate it on its own)",
+                )
             continue
         table = _io.table_for_name(f.stem)
         if table is None:
             warnings.add("", f.name, [None], "", None, "file is not a known table; ignored")
             continue
         if table in seen:
-            errors.add(table, f.name, [None], "", None, f"a second file for table {table} (first: {seen[table]}); ignored")
+            errors.add(
+                table,
+                f.name,
+                [None],
+                "",
+                None,
+                f"a second file for table {table} (first: {seen[table]}); ignored",
+            )
             continue
         seen[table] = f.name
         try:
@@ -431,6 +539,7 @@ def validate(path: str | Path) -> ValidationReport:
     errors, warnings = _Problems(), _Problems()
     raws = _locate(path, errors, warnings)
     label = path.name or str(path)
+    path_failed = not raws and errors.has_path_problem()
     accepted_ids: dict[str, set[str]] = {}
     tables: dict[str, pd.DataFrame] = {}
     rejected: dict[str, pd.DataFrame] = {}
@@ -439,7 +548,7 @@ def validate(path: str | Path) -> ValidationReport:
         spec = TABLES[name]
         raw = raws.get(name)
         if raw is None:
-            if not spec.optional:
+            if not spec.optional and not path_failed:
                 errors.add(name, label, [None], "", None, f"required table {name} not found")
             tables[name] = _io.empty_table(name)
             accepted_ids[name] = set()
@@ -449,18 +558,19 @@ def validate(path: str | Path) -> ValidationReport:
         if len(raw.frame.columns) and check.convert():
             check.check_duplicates()
             _rules(check)
+            if any(c.references and c.references.startswith(name + ".") for c in spec.columns):
+                # a table referencing itself (successor_id) sees its own valid ids
+                accepted_ids[name] = set(check.values.loc[~check.reject, spec.key[0]].dropna())
             check.check_references(accepted_ids)
-            # a table referencing itself (successor_id) sees its own accepted ids
-            if name == "municipalities":
-                accepted_ids[name] = set(check.values.loc[~check.reject, "municipality_id"].dropna())
-                check.check_references(accepted_ids)
         accepted, rej = check.result()
         if accepted is None:
             accepted = _io.empty_table(name)
         for line, problem in extra_rejects:
             errors.add(name, raw.file, [line], "", None, problem)
         if extra_rejects:
-            extra = pd.DataFrame({"_row": [r for r, _ in extra_rejects], "_problems": [p for _, p in extra_rejects]})
+            extra = pd.DataFrame(
+                {"_row": [r for r, _ in extra_rejects], "_problems": [p for _, p in extra_rejects]}
+            )
             rej = pd.concat([rej, extra], ignore_index=True)
         tables[name] = accepted
         rejected[name] = rej
@@ -479,7 +589,9 @@ def validate(path: str | Path) -> ValidationReport:
     err = errors.frame()
     if not err.empty:
         order = {t: i for i, t in enumerate(("",) + TABLE_ORDER)}
-        err = err.assign(_o=err["table"].map(order)).sort_values(["_o", "row"], kind="stable", na_position="first")
+        err = err.assign(_o=err["table"].map(order)).sort_values(
+            ["_o", "row"], kind="stable", na_position="first"
+        )
         err = err.drop(columns="_o").reset_index(drop=True)
     return ValidationReport(
         source=label,

@@ -1,0 +1,48 @@
+"""The Russian production calendar, checked on dates fixed by government decrees."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import effmuni as em
+from effmuni.calendar import working_days
+
+
+@pytest.mark.parametrize(
+    ("date", "working"),
+    [
+        ("2023-02-24", False),  # Friday: day off transferred from 2023-01-01
+        ("2023-05-08", False),  # Monday: transferred from 2023-01-08
+        ("2024-04-27", True),  # working Saturday
+        ("2024-04-29", False),  # Monday off (swapped with 2024-04-27)
+        ("2024-12-28", True),  # working Saturday
+        ("2024-12-31", False),  # transferred day off
+        ("2025-11-01", True),  # working Saturday
+        ("2025-11-03", False),  # Monday off
+        ("2023-03-09", True),  # an ordinary Thursday
+        ("2023-03-11", False),  # an ordinary Saturday
+        ("2023-06-12", False),  # Russia Day
+    ],
+)
+def test_known_dates(date, working):
+    assert em.is_workday([date]).tolist() == [working]
+
+
+def test_working_days_in_2024_match_the_official_total():
+    # the official production calendar for 2024 has 248 working days
+    assert int(working_days("2024-01-01", "2024-12-31").sum()) == 248
+    assert int(working_days("2023-01-01", "2023-12-31").sum()) == 247
+
+
+def test_workdays_between_fractional_and_open():
+    start = pd.to_datetime(["2023-03-09 12:00", "2024-04-26 18:00", "2023-03-10 09:00"])
+    end = pd.to_datetime(["2023-03-10 12:00", "2024-04-27 06:00", None])
+    out = em.workdays_between(start, end)
+    assert out[0] == pytest.approx(1.0)
+    assert out[1] == pytest.approx(0.5)  # Friday evening into a working Saturday morning
+    assert np.isnan(out[2])
+
+
+def test_weekend_interval_counts_zero():
+    out = em.workdays_between(["2023-03-11 08:00"], ["2023-03-12 20:00"])
+    assert out.tolist() == [0.0]
