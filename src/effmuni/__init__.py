@@ -5,7 +5,7 @@ validates it, and does the statistics behind the «Эффективный рег
 """
 
 from .calendar import is_workday, workdays_between
-from .datasets import Dataset, load_dataset, sample_path
+from .datasets import Dataset, load_dataset, resolve_path, sample_path
 from .schema import TABLES, data_dictionary
 from .validate import DataError, ValidationReport, validate
 
@@ -20,6 +20,7 @@ __all__ = [
     "data_dictionary",
     "is_workday",
     "load_dataset",
+    "resolve_path",
     "sample_path",
     "validate",
     "workdays_between",

@@ -13,7 +13,7 @@ from .calendar import workdays_between
 from .schema import DURATION_INDICATORS, MINUTES_PER_UNIT, TABLE_ORDER
 from .validate import DataError, ValidationReport, validate
 
-__all__ = ["Dataset", "load_dataset", "sample_path"]
+__all__ = ["Dataset", "load_dataset", "resolve_path", "sample_path"]
 
 SAMPLE_SEED = 2023
 
@@ -43,6 +43,28 @@ def sample_path() -> Path:
 
         write_sample(cache, seed=SAMPLE_SEED)
     return cache
+
+
+def resolve_path(path: str | Path | None) -> Path:
+    """Resolve a data path given to a notebook or the command line.
+
+    ``None`` means the bundled sample. A relative path is taken from the current directory when
+    it exists there, else from the repository root, so a notebook finds ``data/sample`` whether
+    its kernel starts in ``notebooks/`` (JupyterLab, nbval) or in the repository (papermill).
+    The result is never printed by effmuni (absolute paths differ between machines).
+
+    Examples
+    --------
+    >>> resolve_path("data/sample") == sample_path()
+    True
+    """
+    if path is None:
+        return sample_path()
+    p = Path(path).expanduser()
+    if p.is_absolute() or p.exists():
+        return p
+    candidate = _repo_root() / p
+    return candidate if candidate.exists() else p
 
 
 @dataclass
@@ -191,7 +213,7 @@ def load_dataset(path: str | Path | None = None, *, strict: bool = True) -> Data
     >>> ds.cases[["lead_time_days", "lead_time_workdays"]].notna().any().all()
     np.True_
     """
-    path = sample_path() if path is None else Path(path)
+    path = resolve_path(path)
     report = validate(path)
     if strict and not report.ok:
         raise DataError(report)
