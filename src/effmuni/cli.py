@@ -7,6 +7,8 @@ exit code is 1. Usage errors exit with 2 (argparse's convention).
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import os
 import sys
 from collections.abc import Sequence
@@ -15,6 +17,10 @@ from pathlib import Path
 import pandas as pd
 
 __all__ = ["main"]
+
+#: modules that add subcommands: each has ``register(subparsers)`` adding a parser whose
+#: ``func(args)`` returns the exit code
+_SUBCOMMAND_MODULES = ("_cli_savings", "_cli_maturity", "_cli_batch")
 
 
 def _print_table(frame: pd.DataFrame, indent: str = "  ") -> None:
@@ -99,6 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write")
     p.set_defaults(func=_cmd_sample)
+
+    for name in _SUBCOMMAND_MODULES:
+        if importlib.util.find_spec(f"effmuni.{name}") is not None:
+            importlib.import_module(f"effmuni.{name}").register(sub)
 
     p = sub.add_parser(
         "template", help="write the empty .xlsx data-entry template (Russian headers)"
