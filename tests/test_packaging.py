@@ -21,7 +21,8 @@ def _requirement(spec: str) -> tuple[str, str]:
 def test_environment_yml_names_the_same_dependencies_as_pyproject():
     project = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["project"]
     wanted = dict(_requirement(s) for s in project["dependencies"])
-    wanted |= dict(_requirement(s) for s in project["optional-dependencies"]["test"])
+    for extra in project["optional-dependencies"].values():
+        wanted |= dict(_requirement(s) for s in extra)
     env = yaml.safe_load((REPO / "environment.yml").read_text("utf-8"))
     conda = [d for d in env["dependencies"] if isinstance(d, str)]
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))

@@ -4,6 +4,7 @@ Loads process-timing data (project registries, value-stream maps, case timings, 
 validates it, and does the statistics behind the «Эффективный регион» reports.
 """
 
+from .batch import run_batch
 from .calendar import is_workday, workdays_between
 from .datasets import Dataset, load_dataset, resolve_path, sample_path
 from .schema import TABLES, data_dictionary
@@ -21,6 +22,7 @@ __all__ = [
     "is_workday",
     "load_dataset",
     "resolve_path",
+    "run_batch",
     "sample_path",
     "validate",
     "workdays_between",

@@ -1,0 +1,300 @@
+"""The batch runner, with real papermill, real kernels, real processes and a real Dask cluster."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from conftest import DATA, REPO, run_cli
+
+import effmuni as em
+from effmuni.batch import parse_parameter
+
+MINI = DATA / "mini"
+
+
+def make_notebook(path: Path, body: str, params: str = "") -> Path:
+    """A tiny parameterised notebook: parameters cell, then ``body``."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "some-conda-env-that-does-not-exist",
+        "display_name": "x",
+        "language": "python",
+    }
+    cell = nbformat.v4.new_code_cell(
+        'municipality = "none"\ndata_dir = None\nlang = "ru"\n' + params
+    )
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell, nbformat.v4.new_code_cell(body)]
+    nbformat.write(nb, path)
+    return path
+
+
+ECHO = """
+import json, os, sys
+print(json.dumps({"municipality": municipality, "lang": lang, "prefix": sys.prefix, "ppid": os.getppid(),
+                  "note": note, "code": code, "when": when}, ensure_ascii=False))
+"""
+ECHO_PARAMS = 'note = ""\ncode = ""\nwhen = ""\n'
+
+
+def outputs_json(nb_path: Path) -> dict:
+    nb = nbformat.read(nb_path, as_version=4)
+    text = "".join(
+        o.get("text", "")
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if o.get("name") == "stdout"
+    )
+    return json.loads(text.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def echo_nb(tmp_path):
+    return make_notebook(tmp_path / "echo.ipynb", ECHO, ECHO_PARAMS)
+
+
+def test_success_html_index_and_summaries(echo_nb, tmp_path):
+    out = tmp_path / "reports"
+    summary = em.run_batch(echo_nb, "all", out, jobs=2, data=MINI, progress=False)
+    assert list(summary.columns) == [
+        "municipality_id",
+        "status",
+        "seconds",
+        "notebook",
+        "html",
+        "error",
+    ]
+    assert summary["status"].tolist() == ["ok", "ok", "ok"]
+    assert summary["municipality_id"].tolist() == ["cheboksary", "kanashsky", "kanash"]
+    for m in summary["municipality_id"]:
+        got = outputs_json(out / f"{m}.ipynb")
+        assert got["municipality"] == m
+        # the python3 kernel of this environment, whatever the notebook's metadata says
+        assert got["prefix"] == sys.prefix
+        page = (out / f"{m}.html").read_text(encoding="utf-8")
+        assert m in page and "import json" not in page  # code cells hidden
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Чебоксары" in index and 'href="kanash.html"' in index
+    csv = pd.read_csv(out / "summary.csv")
+    assert csv["notebook"].tolist() == ["cheboksary.ipynb", "kanashsky.ipynb", "kanash.ipynb"]
+    from openpyxl import load_workbook
+
+    ws = load_workbook(out / "summary.xlsx").active
+    assert [c.value for c in ws[1]][:2] == ["Муниципалитет", "Статус"]
+    assert not list(out.glob(".*"))  # no temporary files left
+
+
+def test_failing_municipality_does_not_stop_the_others(tmp_path):
+    nb = make_notebook(
+        tmp_path / "raises.ipynb",
+        'if municipality == "kanashsky":\n    raise ValueError("нет данных для " + municipality)\nprint("ok")',
+    )
+    out = tmp_path / "r"
+    summary = em.run_batch(
+        nb, "all", out, jobs=2, data=MINI, html=False, progress=False
+    ).set_index("municipality_id")
+    assert summary.loc["kanashsky", "status"] == "failed"
+    assert summary.loc["kanashsky", "error"] == "cell In[3]: ValueError: нет данных для kanashsky"
+    assert summary.loc["kanashsky", "notebook"].endswith("kanashsky.failed.ipynb")
+    assert not (out / "kanashsky.ipynb").exists()
+    assert summary.loc[["cheboksary", "kanash"], "status"].tolist() == ["ok", "ok"]
+
+
+def test_cli_exit_code_and_failing_cell(tmp_path):
+    nb = make_notebook(tmp_path / "raises.ipynb", 'raise RuntimeError("boom")')
+    proc = run_cli(
+        "batch",
+        str(nb),
+        "--municipality",
+        "kanash",
+        "--data",
+        str(MINI),
+        "--output-dir",
+        str(tmp_path / "o"),
+        "--jobs",
+        "1",
+    )
+    assert proc.returncode == 1
+    assert "kanash" in proc.stdout and "cell In[3]: RuntimeError: boom" in proc.stdout
+    assert "Traceback" not in proc.stdout
+
+
+def test_hung_cell_is_stopped_by_the_timeout(tmp_path):
+    nb = make_notebook(
+        tmp_path / "hang.ipynb",
+        'import time\nif municipality == "kanash":\n    time.sleep(600)\nprint("done")',
+    )
+    start = time.monotonic()
+    summary = em.run_batch(
+        nb,
+        ["kanash", "cheboksary"],
+        tmp_path / "o",
+        jobs=2,
+        data=MINI,
+        html=False,
+        timeout=8,
+        progress=False,
+    ).set_index("municipality_id")
+    assert time.monotonic() - start < 60
+    assert summary.loc["kanash", "status"] == "failed"
+    assert "timed out after 8 s" in summary.loc["kanash", "error"]
+    assert summary.loc["cheboksary", "status"] == "ok"
+
+
+@pytest.mark.parametrize("bad", ["../x", "/etc", "", "a/b", "kanash/../../etc"])
+def test_unsafe_ids_are_refused_before_anything_runs(echo_nb, tmp_path, bad):
+    out = tmp_path / "o"
+    with pytest.raises(ValueError, match="refusing unsafe municipality id"):
+        em.run_batch(echo_nb, [bad], out, data=MINI, progress=False)
+    assert not out.exists()
+
+
+def test_unknown_id_lists_the_known_ones(echo_nb, tmp_path):
+    with pytest.raises(
+        ValueError, match="unknown municipality id.*nowhere.*the dataset has: cheboksary"
+    ):
+        em.run_batch(echo_nb, ["nowhere"], tmp_path / "o", data=MINI, progress=False)
+    proc = run_cli("batch", str(echo_nb), "--municipality", "../x", "--data", str(MINI))
+    assert (
+        proc.returncode == 2
+        and "refusing unsafe" in proc.stderr
+        and "Traceback" not in proc.stderr
+    )
+
+
+def test_parameters_reach_the_notebook_intact(echo_nb, tmp_path):
+    odd = 'он сказал "да", it\'s «ок»\nвторая строка'
+    out = tmp_path / "o"
+    em.run_batch(
+        echo_nb,
+        ["kanash"],
+        out,
+        data=MINI,
+        html=False,
+        progress=False,
+        parameters={"note": odd, "code": "0123", "when": "2024-01-01", "lang": "en"},
+    )
+    got = outputs_json(out / "kanash.ipynb")
+    assert (got["note"], got["code"], got["when"], got["lang"]) == (
+        odd,
+        "0123",
+        "2024-01-01",
+        "en",
+    )
+    # and through the command line, where -p values are converted only when exact
+    proc = run_cli(
+        "batch",
+        str(echo_nb),
+        "--municipality",
+        "cheboksary",
+        "--data",
+        str(MINI),
+        "--output-dir",
+        str(out),
+        "--jobs",
+        "1",
+        "--no-html",
+        "-p",
+        "note",
+        'Чебоксары "центр"',
+        "-p",
+        "code",
+        "0123",
+        "-p",
+        "when",
+        "2024-01-01",
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    got = outputs_json(out / "cheboksary.ipynb")
+    assert (got["note"], got["code"], got["when"]) == ('Чебоксары "центр"', "0123", "2024-01-01")
+
+
+def test_parse_parameter_is_conservative():
+    assert parse_parameter("42") == 42 and parse_parameter("-3") == -3
+    assert parse_parameter("0.5") == 0.5 and parse_parameter("1.50") == "1.50"
+    assert parse_parameter("007") == "007" and parse_parameter("1e3") == "1e3"
+    assert parse_parameter("False") is False and parse_parameter("None") is None
+
+
+def test_resume_after_a_killed_run(tmp_path):
+    nb = make_notebook(tmp_path / "slow.ipynb", "import time\ntime.sleep(3)\nprint(municipality)")
+    out = tmp_path / "o"
+    cmd = [
+        sys.executable,
+        "-m",
+        "effmuni",
+        "batch",
+        str(nb),
+        "--data",
+        str(MINI),
+        "--output-dir",
+        str(out),
+        "--jobs",
+        "1",
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 120
+    while not (out / "cheboksary.ipynb").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.5)  # the second municipality is now half-way through its notebook
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    visible = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    # only complete reports: the first one (notebook and html), nothing half-written
+    assert visible == ["cheboksary.html", "cheboksary.ipynb"]
+    first_mtime = (out / "cheboksary.ipynb").stat().st_mtime
+
+    summary = em.run_batch(nb, "all", out, jobs=2, data=MINI, resume=True, progress=False)
+    assert summary.set_index("municipality_id")["status"].to_dict() == {
+        "cheboksary": "skipped",
+        "kanashsky": "ok",
+        "kanash": "ok",
+    }
+    assert (out / "cheboksary.ipynb").stat().st_mtime == first_mtime
+    assert not list(out.glob(".*partial*"))
+    # changed parameters make a report stale
+    summary = em.run_batch(
+        nb, ["kanash"], out, data=MINI, resume=True, progress=False, parameters={"lang": "en"}
+    )
+    assert summary["status"].tolist() == ["ok"]
+    # a touched notebook makes every report stale
+    os.utime(nb, None)
+    summary = em.run_batch(nb, "all", out, jobs=2, data=MINI, resume=True, progress=False)
+    assert set(summary["status"]) == {"ok"}
+
+
+def test_dask_local_cluster(echo_nb, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        summary = em.run_batch(
+            echo_nb,
+            "all",
+            tmp_path / "o",
+            data=MINI,
+            scheduler=cluster.scheduler_address,
+            progress=False,
+        )
+        with distributed.Client(cluster.scheduler_address) as client:
+            worker_pids = set(client.run(os.getpid).values())
+    assert summary["status"].tolist() == ["ok", "ok", "ok"]
+    assert len(worker_pids) == 2
+    # each kernel was started by a Dask worker process, not by this process
+    parents = {
+        outputs_json(tmp_path / "o" / f"{m}.ipynb")["ppid"] for m in summary["municipality_id"]
+    }
+    assert parents <= worker_pids and os.getpid() not in parents
+    assert outputs_json(tmp_path / "o" / "kanash.ipynb")["municipality"] == "kanash"
