@@ -338,3 +338,29 @@ def test_rows_read_equal_accepted_plus_rejected(mini_dir, tmp_path_factory, rows
     rejected_rows = set(report.rejected["cases"]["_row"])
     error_rows = set(report.errors.loc[report.errors.table == "cases", "row"].dropna())
     assert rejected_rows == error_rows  # every rejected row has a reason, and vice versa
+
+
+def test_empty_unit_is_rejected_not_a_crash(mini_copy):
+    edit(mini_copy / "passport.csv", "p1,lead_time,target,5,day", "p1,lead_time,target,5,")
+    report = em.validate(mini_copy)
+    only_error(report, table="passport", row=3, column="unit", problem="required value is missing")
+
+
+def test_counts_must_be_whole(mini_copy):
+    edit(mini_copy / "passport.csv", "p1,steps,actual,7,count", "p1,steps,actual,7.5,count")
+    report = em.validate(mini_copy)
+    only_error(
+        report, table="passport", row=6, column="value", problem="a count must be a whole number"
+    )
+
+
+def test_processing_longer_than_lead_time_is_a_warning(mini_copy):
+    text = (mini_copy / "passport.csv").read_text(
+        "utf-8"
+    ) + "p1,process_time,baseline,11,day,single,,\n"
+    (mini_copy / "passport.csv").write_text(text, "utf-8")
+    report = em.validate(mini_copy)
+    assert report.ok
+    w = report.warnings.iloc[0]
+    assert (w.row, w.column) == (12, "value")
+    assert "processing time is longer than the lead time" in w.problem

@@ -62,9 +62,9 @@ def resolve_path(path: str | Path | None) -> Path:
         return sample_path()
     p = Path(path).expanduser()
     if p.is_absolute() or p.exists():
-        return p
+        return p.resolve()
     candidate = _repo_root() / p
-    return candidate if candidate.exists() else p
+    return candidate.resolve() if candidate.exists() else p
 
 
 @dataclass

@@ -19,6 +19,7 @@ from .excel import REFERENCE_SHEETS
 from .schema import (
     COUNT_INDICATORS,
     DURATION_INDICATORS,
+    MINUTES_PER_UNIT,
     SLUG_PATTERN,
     TABLE_ORDER,
     TABLES,
@@ -380,10 +381,14 @@ def _rules(check: _TableCheck) -> None:
             dtype=object,
         )
         check.fail(bad, "unit", msgs, shown("unit"))
+        frac = (v["value"] != v["value"].round()).fillna(False).to_numpy(dtype=bool)
+        check.fail(cnt & frac, "value", "a count must be a whole number", shown("value"))
+        _lead_not_below_process(check, v, unit)
         over = ((unit == "pct") & (v["value"] > 100)).fillna(False).to_numpy(dtype=bool)
         check.fail(over, "value", "a percentage must be at most 100", shown("value"))
         # calendar and working-day units never mixed silently within one project's indicator
-        basis = pd.Series(np.where(unit == "workday", "working", "calendar"), index=v.index)
+        workday = (unit == "workday").fillna(False).to_numpy(dtype=bool)
+        basis = pd.Series(np.where(workday, "working", "calendar"), index=v.index)
         live = dur & has & ~check.reject
         grp = (
             v["project_id"].astype("string").fillna("") + "\x1f" + ind.astype("string").fillna("")
@@ -427,6 +432,28 @@ def _rules(check: _TableCheck) -> None:
             shown("proposals_implemented"),
             warn=True,
         )
+
+
+def _lead_not_below_process(check: _TableCheck, v: pd.DataFrame, unit: pd.Series) -> None:
+    """Warn where a phase's lead time is shorter than its processing (touch) time."""
+    minutes = v["value"] * unit.map(MINUTES_PER_UNIT).astype("float64")
+    key = (
+        v["project_id"].astype("string").fillna("")
+        + "\x1f"
+        + v["phase"].astype("string").fillna("")
+    )
+    lead = (
+        minutes.where((v["indicator"] == "lead_time").fillna(False)).groupby(key).transform("max")
+    )
+    proc = (v["indicator"] == "process_time").fillna(False).to_numpy(dtype=bool)
+    short = proc & (minutes > lead).fillna(False).to_numpy(dtype=bool)
+    check.fail(
+        short,
+        "value",
+        "processing time is longer than the lead time of the same phase",
+        check.text["value"].to_numpy() if "value" in check.text else None,
+        warn=True,
+    )
 
 
 # --------------------------------------------------------------------------- the dataset
