@@ -9,7 +9,9 @@ DATA   ?= data/sample
 PORT   ?= 8888
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-unit lint format lab sample bench clean
+NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: help setup run test test-unit test-notebooks notebooks browser lint format lab sample bench clean
 
 help: ## List the targets with one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -26,10 +28,23 @@ setup: $(STAMP) ## Create .venv and install effmuni (editable) with its test ext
 run: $(STAMP) ## Main job: validate the bundled sample data and print its summary
 	$(BIN)/effmuni validate $(DATA)
 
-test: lint test-unit ## Whole test suite: lint, unit and integration tests
+test: lint browser test-unit test-notebooks ## Whole test suite: lint, unit/integration tests, doctests, nbval
 
-test-unit: $(STAMP) ## Unit and integration tests only (pytest tests/)
-	$(BIN)/python -m pytest -q tests
+test-unit: $(STAMP) ## Unit and integration tests and the docstring examples
+	$(BIN)/python -m pytest -q --doctest-modules src/effmuni tests
+
+test-notebooks: $(STAMP) ## Re-run the committed notebooks and compare their outputs (nbval, strict)
+	$(BIN)/python -m pytest -q $(NBVAL) notebooks/
+
+notebooks: $(STAMP) ## Re-execute the notebooks in place to refresh their stored outputs
+	$(BIN)/effmuni refresh notebooks/*.ipynb
+
+browser: ## Best effort: install Debian's chromium for the JupyterLab screenshot test
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	    && apt-get update -qq >/dev/null 2>&1 \
+	    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 \
+	    && echo "installed chromium"; } \
+	    || echo "chromium not available: the JupyterLab screenshot test will be skipped"
 
 lint: $(STAMP) ## Ruff lint and format check
 	$(BIN)/ruff check src tests benchmarks

@@ -298,3 +298,17 @@ def test_dask_local_cluster(echo_nb, tmp_path):
     }
     assert parents <= worker_pids and os.getpid() not in parents
     assert outputs_json(tmp_path / "o" / "kanash.ipynb")["municipality"] == "kanash"
+
+
+def test_refresh_notebook_in_place_is_stable(tmp_path):
+    from effmuni.batch import refresh_notebook
+
+    nb = make_notebook(tmp_path / "r.ipynb", 'import os\nprint(municipality, os.path.basename(os.getcwd()))')
+    refresh_notebook(nb)
+    first = nb.read_bytes()
+    refresh_notebook(nb)
+    assert nb.read_bytes() == first  # no timings or paths recorded: a rerun changes nothing
+    cells = nbformat.read(nb, as_version=4).cells
+    assert cells[1].outputs[0]["text"] == f"none {tmp_path.name}\n"  # kernel ran in the folder
+    assert "execution" not in cells[1].metadata
+    assert nbformat.read(nb, as_version=4).metadata["kernelspec"]["name"] == "python3"

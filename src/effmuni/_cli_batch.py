@@ -47,8 +47,32 @@ def _run(args: argparse.Namespace) -> int:
     return 1 if (summary["status"] == "failed").any() else 0
 
 
+def _refresh(args: argparse.Namespace) -> int:
+    from .batch import refresh_notebook
+
+    status = 0
+    for nb in args.notebooks:
+        try:
+            refresh_notebook(nb, timeout=args.timeout)
+            print(f"refreshed {nb}")
+        except Exception as e:  # report every notebook, then fail
+            first = str(e).strip().splitlines()
+            print(
+                f"{nb}: failed: {type(e).__name__}: {first[-1] if first else ''}", file=sys.stderr
+            )
+            status = 1
+    return status
+
+
 def register(subparsers) -> None:
-    """Add the ``batch`` subcommand."""
+    """Add the ``batch`` and ``refresh`` subcommands."""
+    r = subparsers.add_parser(
+        "refresh", help="re-execute notebooks in place so their stored outputs are current"
+    )
+    r.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
+    r.add_argument("--timeout", type=float, default=600, help="seconds per cell (default 600)")
+    r.set_defaults(func=_refresh)
+
     p = subparsers.add_parser(
         "batch",
         help="run a notebook once per municipality (papermill; parallel, resumable)",

@@ -29,7 +29,7 @@ from .datasets import load_dataset, resolve_path
 from .labels import check_lang, label, register
 from .schema import is_slug
 
-__all__ = ["parse_parameter", "run_batch"]
+__all__ = ["parse_parameter", "refresh_notebook", "run_batch"]
 
 SUMMARY_COLUMNS = ["municipality_id", "status", "seconds", "notebook", "html", "error"]
 
@@ -171,6 +171,42 @@ def _execute_job(job: _Job) -> dict[str, Any]:
         tmp_html.unlink(missing_ok=True)
     result["seconds"] = round(time.perf_counter() - start, 2)
     return result
+
+
+def refresh_notebook(path: str | Path, timeout: float = 600) -> Path:
+    """Re-execute a committed notebook in place, so its stored outputs are current.
+
+    The kernel starts in the notebook's folder (as in JupyterLab and nbval) with the
+    ``python3`` kernel of this environment; no run metadata (timings, paths) is recorded, so the
+    file changes only where outputs change. Raises ``nbclient`` errors when a cell fails.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+    os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent.resolve())}},
+    )
+    client.execute()
+    tmp = path.with_name(f".{path.stem}.refresh.ipynb")
+    nbformat.write(nb, tmp)
+    os.replace(tmp, path)
+    return path
 
 
 # --------------------------------------------------------------------------- resume
