@@ -303,7 +303,9 @@ def test_dask_local_cluster(echo_nb, tmp_path):
 def test_refresh_notebook_in_place_is_stable(tmp_path):
     from effmuni.batch import refresh_notebook
 
-    nb = make_notebook(tmp_path / "r.ipynb", 'import os\nprint(municipality, os.path.basename(os.getcwd()))')
+    nb = make_notebook(
+        tmp_path / "r.ipynb", "import os\nprint(municipality, os.path.basename(os.getcwd()))"
+    )
     refresh_notebook(nb)
     first = nb.read_bytes()
     refresh_notebook(nb)
