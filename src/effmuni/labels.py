@@ -61,9 +61,8 @@ def translate_columns(frame: pd.DataFrame, lang: str = "ru") -> pd.DataFrame:
     """Return ``frame`` with its column headers (and index names) translated."""
     out = frame.rename(columns=lambda c: label(str(c), lang))
     if any(n is not None for n in out.index.names):
-        out.index = out.index.rename(
-            [None if n is None else label(str(n), lang) for n in out.index.names]
-        )
+        names = [None if n is None else label(str(n), lang) for n in out.index.names]
+        out.index = out.index.set_names(names)
     return out
 
 
