@@ -1,0 +1,277 @@
+"""``effmuni savings``: time saved by lean projects, printed or exported to Excel/CSV."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import pandas as pd
+
+__all__ = ["register", "savings_tables"]
+
+#: the main table of each level (the one a CSV file holds), then the other sheets
+_SHEETS = {
+    "project": ("savings", "annual", "attainment"),
+    "municipality": ("pooled", "annual", "attainment"),
+    "region": ("pooled", "annual", "attainment"),
+}
+#: compact columns printed on screen
+_SHOWN = {
+    "savings": [
+        "project_id",
+        "municipality_id",
+        "source",
+        "n_before",
+        "n_after",
+        "saving_pct",
+        "saving_pct_low",
+        "saving_pct_high",
+        "work_saving_min",
+        "caveats",
+    ],
+    "pooled": [
+        "municipality_id",
+        "method",
+        "n_pooled",
+        "reduction_pct",
+        "reduction_pct_low",
+        "reduction_pct_high",
+        "i2",
+        "note",
+    ],
+    "annual": [
+        "municipality_id",
+        "n_citizen",
+        "citizen_days",
+        "n_staff",
+        "staff_hours",
+        "staff_fte",
+        "staff_fte_low",
+        "staff_fte_high",
+    ],
+    "attainment": ["municipality_id", "n_assessed", "n_reached", "share_reached"],
+    # per project
+    "annual_project": [
+        "project_id",
+        "municipality_id",
+        "annual_volume",
+        "citizen_days",
+        "staff_hours",
+        "staff_fte",
+        "included",
+    ],
+    "attainment_project": [
+        "project_id",
+        "municipality_id",
+        "target_reduction_pct",
+        "achieved_pct",
+        "target_status",
+    ],
+}
+_TITLES = {
+    "savings": ("Сокращение ВПП по проектам", "Lead-time reduction by project"),
+    "pooled": ("Объединённая оценка сокращения ВПП", "Pooled lead-time reduction"),
+    "annual": ("Годовой эффект", "Annual effect"),
+    "attainment": ("Достижение целевых значений", "Target attainment"),
+}
+
+
+def savings_tables(
+    dataset,
+    *,
+    by: str = "project",
+    confidence: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = 0,
+    include_regulation_baselines: bool = False,
+) -> dict[str, pd.DataFrame]:
+    """The tables of ``effmuni savings`` at one level (canonical column names).
+
+    ``by="project"`` gives ``savings`` (:func:`effmuni.project_savings`), ``annual`` and
+    ``attainment`` per project; ``"municipality"`` and ``"region"`` give ``pooled``,
+    ``annual`` and ``attainment`` per municipality or for the whole region.
+    """
+    from .pooling import pool_savings, target_attainment
+    from .savings import annual_effect, project_savings
+
+    key = {"project": "project_id", "municipality": "municipality_id", "region": None}[by]
+    sav = project_savings(dataset, confidence=confidence, n_boot=n_boot, seed=seed)
+    common = {"include_regulation_baselines": include_regulation_baselines}
+    tables = {
+        "annual": annual_effect(sav, by=key, **common),
+        "attainment": target_attainment(sav, by=key, **common),
+    }
+    if by == "project":
+        tables["savings"] = sav
+    else:
+        tables["pooled"] = pool_savings(
+            sav, by=key, confidence=confidence, n_boot=n_boot, seed=seed, **common
+        )
+    return {name: tables[name] for name in _SHEETS[by]}
+
+
+def _confidence(value: str) -> float:
+    try:
+        c = float(value)
+    except ValueError:
+        c = -1.0
+    if not 0 < c < 1:
+        raise argparse.ArgumentTypeError(f"--confidence must be between 0 and 1, not {value!r}")
+    return c
+
+
+def _n_boot(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if n != 0 and n < 100:
+        raise argparse.ArgumentTypeError(
+            f"--n-boot must be 0 (no intervals) or at least 100, not {value!r}"
+        )
+    return n
+
+
+def _with_names(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """Put the municipality's name (column ``name``) right after ``municipality_id``."""
+    if "municipality_id" not in frame.columns or "name" in frame.columns:
+        return frame
+    out = frame.copy()
+    pos = out.columns.get_loc("municipality_id") + 1
+    out.insert(pos, "name", out["municipality_id"].map(names).astype("string"))
+    return out
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .datasets import load_dataset
+    from .excel import write_tables
+    from .labels import label
+    from .plots.savings import municipality_names
+    from .savings import translate_table
+    from .validate import DataError
+
+    lang = args.lang
+    try:
+        ds = load_dataset(args.path)
+        tables = savings_tables(
+            ds,
+            by=args.by,
+            confidence=args.confidence,
+            n_boot=args.n_boot,
+            seed=args.seed,
+            include_regulation_baselines=args.include_regulation_baselines,
+        )
+    except DataError as e:
+        print(f"effmuni savings: the data has problems; fix them first:\n{e}", file=sys.stderr)
+        return 1
+    except ValueError as e:
+        print(f"effmuni savings: error: {e}", file=sys.stderr)
+        return 1
+    names = municipality_names(ds, lang)
+    ru = lang == "ru"
+    if args.out:
+        out = str(args.out)
+        frames = {
+            label(f"sheet_{name}", lang): translate_table(
+                _with_names(frame, names), lang, headers=False
+            )
+            for name, frame in tables.items()
+        }
+        if out.lower().endswith(".csv"):
+            frames = dict(list(frames.items())[:1])
+        try:
+            written = write_tables(frames, out, lang=lang)
+        except (OSError, ValueError) as e:
+            print(f"effmuni savings: cannot write {out}: {e}", file=sys.stderr)
+            return 1
+        print(f"{'Записано' if ru else 'Wrote'}: {written}")
+        return 0
+    level = int(round(100 * args.confidence))
+    print(
+        f"{'Доверительные интервалы' if ru else 'Confidence intervals'}: {level} %, "
+        f"{'бутстреп' if ru else 'bootstrap'} n={args.n_boot}, seed={args.seed}"
+    )
+    for name, frame in tables.items():
+        shown_cols = _SHOWN.get(f"{name}_{args.by}", _SHOWN[name])
+        cols = [c for c in shown_cols if c in frame.columns]
+        shown = translate_table(frame[cols], lang, digits=1, names=names).astype(object)
+        shown = shown.where(shown.notna(), "—")
+        print(f"\n{_TITLES[name][0 if ru else 1]}")
+        text = shown.to_string(index=False)
+        print("\n".join("  " + line for line in text.splitlines()))
+    if not args.include_regulation_baselines:
+        print(
+            "\nПроекты с регламентным сроком вместо измеренной базы не вошли в итоги "
+            "(--include-regulation-baselines их включает)."
+            if ru
+            else "\nProjects whose baseline is a regulation limit are left out of the totals "
+            "(--include-regulation-baselines brings them in)."
+        )
+    return 0
+
+
+def register(subparsers) -> None:
+    """Add the ``savings`` subcommand."""
+    p = subparsers.add_parser(
+        "savings",
+        help="time saved by lean projects, with confidence intervals",
+        description=(
+            "Estimate the lead-time and staff-time savings of each project, pool them per "
+            "municipality and for the region, and value them over a year. Prints tables, or "
+            "writes .xlsx (all tables) or .csv (the main table) with --out."
+        ),
+    )
+    p.add_argument(
+        "path",
+        nargs="?",
+        default=None,
+        help="a folder of tables or one .xlsx workbook (default: the bundled sample)",
+    )
+    p.add_argument(
+        "--by",
+        choices=("project", "municipality", "region"),
+        default="project",
+        help="level of the tables (default: project)",
+    )
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write FILE.xlsx (every table of the level) or FILE.csv (the main table)",
+    )
+    p.add_argument("--lang", choices=("ru", "en"), default="ru", help="language (default: ru)")
+    p.add_argument(
+        "--confidence",
+        type=_confidence,
+        default=0.95,
+        help="confidence level of the intervals (default 0.95)",
+    )
+    p.add_argument(
+        "--n-boot",
+        type=_n_boot,
+        default=2000,
+        metavar="N",
+        help="bootstrap replicates, 0 for none (default 2000)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    p.add_argument(
+        "--include-regulation-baselines",
+        action="store_true",
+        help="count projects whose baseline is a regulation limit in pooled figures and totals",
+    )
+    p.set_defaults(func=_run)
+
+
+def _register_labels() -> None:
+    from .labels import register as reg
+
+    reg(
+        {
+            "sheet_savings": ("Экономия по проектам", "Savings by project"),
+            "sheet_pooled": ("Объединённая оценка", "Pooled estimate"),
+            "sheet_annual": ("Годовой эффект", "Annual effect"),
+            "sheet_attainment": ("Достижение целей", "Target attainment"),
+        }
+    )
+
+
+_register_labels()
