@@ -1,0 +1,69 @@
+"""``effmuni maturity``: readable table, exports, and clear messages on bad input."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from conftest import DATA, edit, run_cli
+
+
+def test_prints_a_readable_table_for_the_sample():
+    r = run_cli("maturity", "--k", "3", "--method", "kmeans", "--as-of", "2025-12-31")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "k-means (Ward)" in out and "Число групп k" in out
+    assert "Отстающие" in out and "Лидеры" in out
+    assert "Шумерлинский муниципальный округ" in out
+    assert "город Канаш" not in out  # merged into Kanashsky at the end of 2024
+    assert "Муниципалитетов всего 23" in out
+    assert "Traceback" not in r.stderr
+
+
+def test_english_and_mini_dataset():
+    r = run_cli("maturity", str(DATA / "mini"), "--k", "2", "--lang", "en", "--seed", "3")
+    assert r.returncode == 0, r.stderr
+    assert "Number of groups k" in r.stdout and "Cheboksary" in r.stdout
+
+
+def test_writes_excel_and_csv(tmp_path):
+    xlsx, csv = tmp_path / "out" / "maturity.xlsx", tmp_path / "levels.csv"
+    r = run_cli("maturity", str(DATA / "mini"), "--k", "2", "--out", str(xlsx))
+    assert r.returncode == 0, r.stderr
+    sheets = pd.read_excel(xlsx, sheet_name=None)
+    assert list(sheets) == [
+        "summary",
+        "levels",
+        "profiles",
+        "features",
+        "index comparison",
+        "crosstab",
+    ]
+    levels = sheets["levels"]
+    assert {"Муниципалитет", "Уровень", "Группа", "Уровень индекса"} <= set(levels.columns)
+    assert len(levels) == 3 and len(sheets["features"]) == 3
+    r = run_cli("maturity", str(DATA / "mini"), "--k", "2", "--lang", "en", "--out", str(csv))
+    assert r.returncode == 0, r.stderr
+    table = pd.read_csv(csv, encoding="utf-8-sig")
+    assert {"Municipality", "Level", "Group", "Index level"} <= set(table.columns)
+
+
+def test_bad_data_gives_a_message_not_a_traceback(mini_copy, tmp_path):
+    edit(mini_copy / "projects.csv", "2023-02-01", "someday")
+    r = run_cli("maturity", str(mini_copy), "--k", "2")
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr and "start_date" in r.stderr
+    r = run_cli("maturity", str(tmp_path / "missing"), "--k", "2")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    r = run_cli("maturity", str(DATA / "mini"))  # k=auto needs at least 6 municipalities
+    assert r.returncode == 1
+    assert "at least 6" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_usage_errors_exit_2(capsys):
+    from effmuni.cli import main
+
+    for args in (["--k", "1"], ["--k", "many"], ["--as-of", "soon"], ["--method", "dbscan"]):
+        with pytest.raises(SystemExit) as stop:
+            main(["maturity", *args])
+        assert stop.value.code == 2, args
+        assert "usage:" in capsys.readouterr().err
