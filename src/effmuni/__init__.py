@@ -7,7 +7,30 @@ validates it, and does the statistics behind the «Эффективный рег
 from .batch import run_batch
 from .calendar import is_workday, workdays_between
 from .datasets import Dataset, load_dataset, resolve_path, sample_path
+from .eventlog import EventLogError, read_event_log
+from .maturity import (
+    LevelComparison,
+    MaturityResult,
+    cluster_maturity,
+    compare_levels,
+    maturity_definitions,
+    maturity_features,
+    maturity_index,
+    maturity_index_levels,
+    municipality_context,
+)
+from .overview import lead_time_summary, project_coverage, rule_compliance
+from .pooling import pool_savings, target_attainment
+from .savings import (
+    annual_effect,
+    estimate_savings,
+    map_savings,
+    passport_savings,
+    project_savings,
+)
 from .schema import TABLES, data_dictionary
+from .spc import period_lead_times, xmr
+from .timing import case_timings
 from .validate import DataError, ValidationReport, validate
 
 __version__ = "0.1.0"
@@ -16,14 +39,38 @@ __all__ = [
     "TABLES",
     "DataError",
     "Dataset",
+    "EventLogError",
+    "LevelComparison",
+    "MaturityResult",
     "ValidationReport",
     "__version__",
+    "annual_effect",
+    "case_timings",
+    "cluster_maturity",
+    "compare_levels",
     "data_dictionary",
+    "estimate_savings",
     "is_workday",
+    "lead_time_summary",
     "load_dataset",
+    "map_savings",
+    "maturity_definitions",
+    "maturity_features",
+    "maturity_index",
+    "maturity_index_levels",
+    "municipality_context",
+    "passport_savings",
+    "period_lead_times",
+    "pool_savings",
+    "project_coverage",
+    "project_savings",
+    "read_event_log",
     "resolve_path",
+    "rule_compliance",
     "run_batch",
     "sample_path",
+    "target_attainment",
     "validate",
     "workdays_between",
+    "xmr",
 ]

@@ -8,6 +8,7 @@ Topic modules: :mod:`effmuni.plots._style` (style, colours), and one module per 
 (``savings``, ``maturity``, ``overview``) re-exported here.
 """
 
+from . import maturity, overview, savings
 from ._style import COLORS, FONT_FAMILY, new_axes, use_style
 
-__all__ = ["COLORS", "FONT_FAMILY", "new_axes", "use_style"]
+__all__ = ["COLORS", "FONT_FAMILY", "maturity", "new_axes", "overview", "savings", "use_style"]
