@@ -28,6 +28,7 @@ from .savings import (
     passport_savings,
     project_savings,
 )
+from .report import MunicipalityReport, municipality_report
 from .schema import TABLES, data_dictionary
 from .spc import period_lead_times, xmr
 from .timing import case_timings
@@ -41,6 +42,7 @@ __all__ = [
     "Dataset",
     "EventLogError",
     "LevelComparison",
+    "MunicipalityReport",
     "MaturityResult",
     "ValidationReport",
     "__version__",
@@ -58,6 +60,7 @@ __all__ = [
     "maturity_features",
     "maturity_index",
     "maturity_index_levels",
+    "municipality_report",
     "municipality_context",
     "passport_savings",
     "period_lead_times",

@@ -1,0 +1,403 @@
+"""One municipality on a page: the pieces of ``notebooks/municipality_report.ipynb``.
+
+:func:`municipality_report` gathers what an official reads about one municipal unit: its
+projects and the one-project-a-quarter rule, the time its projects saved (citizen days, staff
+hours, with intervals), and its lean-maturity level beside its peers. The report's sentences are
+written here, in Russian (default) or English, so the notebook stays a sequence of short calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import MaxNLocator
+
+from .datasets import Dataset
+from .labels import check_lang, label, register, translate_columns
+from .maturity import cluster_maturity, maturity_features
+from .overview import project_coverage
+from .plots._style import COLORS, new_axes
+from .pooling import target_attainment
+from .savings import annual_effect, project_savings
+
+__all__ = ["MunicipalityReport", "municipality_report"]
+
+register(
+    {
+        "rep_title": ("Бережливое управление: {name}", "Lean management: {name}"),
+        "rep_lead": (
+            "Отчёт по данным программы «Эффективный регион» на {date}. "
+            "{name}: {kind}, население {population} чел.",
+            "Report on «Effective Region» programme data as of {date}. "
+            "{name}: {kind}, population {population}.",
+        ),
+        "kind_municipal_okrug": ("муниципальный округ", "municipal okrug"),
+        "kind_city_okrug": ("городской округ", "city okrug"),
+        "rep_merged": (
+            "Муниципальное образование прекратило существование {date} и вошло в состав: {successor}.",
+            "The unit ceased to exist on {date} and merged into {successor}.",
+        ),
+        "rep_h_projects": (
+            "Проекты и правило «проект в квартал»",
+            "Projects and the one-project-a-quarter rule",
+        ),
+        "rep_projects": (
+            "Начато проектов: {n}; завершено: {closed}. Правило «не менее одного нового проекта в "
+            "квартал» выполнено в {met} из {quarters} кварталов ({share:.0f} %).{missed}",
+            "Projects started: {n}; closed: {closed}. The rule «at least one new project a "
+            "quarter» was met in {met} of {quarters} quarters ({share:.0f} %).{missed}",
+        ),
+        "rep_missed": (
+            " Кварталы без нового проекта: {quarters}.",
+            " Quarters without a new project: {quarters}.",
+        ),
+        "rep_h_savings": ("Сэкономленное время", "Time saved"),
+        "rep_savings": (
+            "За год проекты экономят жителям около **{days}** дней ожидания{days_ci} и "
+            "сотрудникам около **{hours}** часов работы ({fte} ставки){hours_ci}. Время жителей и "
+            "время сотрудников считаются отдельно: более короткое ожидание не освобождает рабочие часы.",
+            "A year, the projects save citizens about **{days}** days of waiting{days_ci} and staff "
+            "about **{hours}** working hours ({fte} full-time posts){hours_ci}. Citizen time and staff "
+            "time are kept apart: a shorter wait does not free working hours.",
+        ),
+        "rep_ci": (" (интервал {lo}–{hi}{unit})", " (interval {lo}–{hi}{unit})"),
+        "rep_savings_none": (
+            "Измеренных результатов проектов пока нет.",
+            "No measured project results yet.",
+        ),
+        "rep_savings_note": (
+            "Хронометраж случаев есть у {n_cases} из {n} проектов; интервалы учитывают только их "
+            "разброс, проекты с паспортными значениями входят точечными оценками. Проекты с "
+            "базовым значением по регламенту ({n_reg}) в итог не включены.",
+            "{n_cases} of {n} projects have case timings; intervals cover only their spread, and "
+            "projects with card values only enter as point values. Projects whose baseline is a "
+            "regulation limit ({n_reg}) are left out of the totals.",
+        ),
+        "rep_reduction": ("Сокращение ВПП, % (интервал)", "Lead-time reduction, % (interval)"),
+        "stage_preparation": ("подготовка", "preparation"),
+        "stage_diagnosis": ("диагностика", "diagnosis"),
+        "stage_implementation": ("внедрение", "implementation"),
+        "stage_sustain": ("закрепление", "sustain"),
+        "stage_closed": ("завершён", "closed"),
+        "stage_cancelled": ("отменён", "cancelled"),
+        "source_cases": ("хронометраж", "case timings"),
+        "source_passport": ("паспорт проекта", "project card"),
+        "source_none": ("нет результата", "no result"),
+        "rep_target": (
+            "Целевое сокращение достигнуто в {reached} из {assessed} проектов с результатом.",
+            "The target reduction was reached in {reached} of {assessed} projects with a result.",
+        ),
+        "rep_h_maturity": ("Зрелость бережливого управления", "Lean maturity"),
+        "rep_maturity": (
+            "Группа зрелости: **{level_name}** (уровень {level} из {k}); {rank}-е место из {n} по "
+            "сводному показателю. Сильные стороны: {strong}. Зоны роста: {weak}.",
+            "Maturity group: **{level_name}** (level {level} of {k}); rank {rank} of {n} on the "
+            "composite score. Strengths: {strong}. Room to grow: {weak}.",
+        ),
+        "rep_caveat": (
+            "Группы зрелости построены по 26 муниципалитетам: читайте их как группы, а не как "
+            "рейтинг. Данные примера синтетические.",
+            "Maturity groups come from 26 municipalities: read them as groups, not as a ranking. "
+            "The sample data are synthetic.",
+        ),
+        "fig_rep_quarters": ("Новые проекты по кварталам", "New projects per quarter"),
+        "fig_rep_peers": (
+            "Признаки зрелости: муниципалитет и медиана по республике",
+            "Maturity features: the municipality and the regional median",
+        ),
+        "axis_projects": ("Проектов", "Projects"),
+        "axis_percentile": ("Процентиль среди муниципалитетов", "Percentile among municipalities"),
+        "legend_this": ("этот муниципалитет", "this municipality"),
+        "legend_missed": ("нет нового проекта", "no new project"),
+        "legend_median": ("медиана", "median"),
+    }
+)
+
+
+def _fmt(x: float, lang: str) -> str:
+    if not np.isfinite(x):
+        return "—"
+    text = f"{x:,.0f}"
+    return text.replace(",", "\u00a0") if lang == "ru" else text
+
+
+@dataclass
+class MunicipalityReport:
+    """Everything the report shows about one municipality (see :func:`municipality_report`)."""
+
+    municipality_id: str
+    name: str
+    lang: str
+    info: pd.Series
+    coverage: pd.DataFrame  # its quarters
+    projects: pd.DataFrame  # its projects with their savings
+    annual: pd.DataFrame  # one row: annual citizen days and staff hours
+    attainment: pd.DataFrame  # one row
+    level: int
+    k: int
+    level_name: str
+    rank: int
+    n_municipalities: int
+    peers: pd.DataFrame  # feature, value, median, percentile
+    as_of: pd.Timestamp
+
+    # ------------------------------------------------------------------ text
+    def title_md(self) -> str:
+        return "# " + label("rep_title", self.lang, name=self.name)
+
+    def lead_md(self) -> str:
+        i = self.info
+        text = label(
+            "rep_lead",
+            self.lang,
+            date=f"{self.as_of:%d.%m.%Y}",
+            name=self.name,
+            kind=label(f"kind_{i['kind']}", self.lang),
+            population=_fmt(float(i["population"]), self.lang),
+        )
+        if pd.notna(i.get("valid_to")):
+            text += " " + label(
+                "rep_merged",
+                self.lang,
+                date=f"{i['valid_to']:%d.%m.%Y}",
+                successor=i.get("successor_name", ""),
+            )
+        return text
+
+    def projects_md(self) -> str:
+        alive = self.coverage.loc[self.coverage["alive"]]
+        missed = alive.loc[~alive["rule_met"], "quarter"].tolist()
+        closed = int((self.projects["stage"] == "closed").sum())
+        share = 100 * alive["rule_met"].mean() if len(alive) else 0.0
+        return "## {}\n\n{}".format(
+            label("rep_h_projects", self.lang),
+            label(
+                "rep_projects",
+                self.lang,
+                n=len(self.projects),
+                closed=closed,
+                met=int(alive["rule_met"].sum()),
+                quarters=len(alive),
+                share=share,
+                missed=label("rep_missed", self.lang, quarters=", ".join(missed))
+                if missed
+                else "",
+            ),
+        )
+
+    def savings_md(self) -> str:
+        head = "## " + label("rep_h_savings", self.lang) + "\n\n"
+        a = self.annual.iloc[0] if len(self.annual) else None
+        if a is None or not (a["n_citizen"] or a["n_staff"]):
+            return head + label("rep_savings_none", self.lang)
+        lang = self.lang
+
+        def ci(lo: float, hi: float, unit: str = "") -> str:
+            if not (np.isfinite(lo) and np.isfinite(hi)) or round(lo) == round(hi):
+                return ""  # no case-level spread behind the figure: say nothing, not "9–9"
+            return label("rep_ci", lang, lo=_fmt(lo, lang), hi=_fmt(hi, lang), unit=unit)
+
+        text = label(
+            "rep_savings",
+            lang,
+            days=_fmt(a["citizen_days"], lang),
+            days_ci=ci(a["citizen_days_low"], a["citizen_days_high"]),
+            hours=_fmt(a["staff_hours"], lang),
+            hours_ci=ci(
+                a["staff_hours_low"], a["staff_hours_high"], " ч" if lang == "ru" else " h"
+            ),
+            fte=f"{a['staff_fte']:.1f}".replace(".", "," if lang == "ru" else "."),
+        )
+        p = self.projects
+        note = label(
+            "rep_savings_note",
+            lang,
+            n_cases=int((p["source"] == "cases").sum()),
+            n=len(p),
+            n_reg=int(p["regulation_baseline"].fillna(False).sum()),
+        )
+        t = self.attainment.iloc[0] if len(self.attainment) else None
+        target = (
+            " "
+            + label("rep_target", lang, reached=int(t["n_reached"]), assessed=int(t["n_assessed"]))
+            if t is not None and t["n_assessed"]
+            else ""
+        )
+        return head + text + target + "\n\n" + note
+
+    def maturity_md(self) -> str:
+        peers = self.peers.sort_values("percentile")
+        weak = ", ".join(peers["feature_label"].head(3))
+        strong = ", ".join(peers["feature_label"].tail(3)[::-1])
+        return "## {}\n\n{}\n\n*{}*".format(
+            label("rep_h_maturity", self.lang),
+            label(
+                "rep_maturity",
+                self.lang,
+                level_name=self.level_name,
+                level=self.level,
+                k=self.k,
+                rank=self.rank,
+                n=self.n_municipalities,
+                strong=strong,
+                weak=weak,
+            ),
+            label("rep_caveat", self.lang),
+        )
+
+    # ------------------------------------------------------------------ tables
+    def projects_table(self) -> pd.DataFrame:
+        """The municipality's projects: process, stage, dates, lead-time reduction and target.
+
+        The reduction is text: the percentage, with its interval where case timings give one.
+        """
+        p = self.projects.sort_values("start_date", kind="stable")
+
+        def reduction(r) -> str:
+            if not np.isfinite(r.saving_pct):
+                return "—"
+            text = f"{r.saving_pct:.0f}"
+            if np.isfinite(r.saving_pct_low) and np.isfinite(r.saving_pct_high):
+                text += f" ({r.saving_pct_low:.0f}…{r.saving_pct_high:.0f})"
+            return text
+
+        t = pd.DataFrame(
+            {
+                "project_id": p["project_id"],
+                "process_name": p["process_name"],
+                "stage": p["stage"].map(lambda v: label(f"stage_{v}", self.lang)),
+                "start_date": p["start_date"].dt.strftime("%d.%m.%Y"),
+                "actual_end": p["actual_end"].dt.strftime("%d.%m.%Y").fillna(""),
+                "source": p["source"].map(lambda v: label(f"source_{v}", self.lang)),
+                "rep_reduction": [reduction(r) for r in p.itertuples()],
+                "target_reduction_pct": p["target_reduction_pct"].map(
+                    lambda v: "—" if pd.isna(v) else f"{v:.0f}"
+                ),
+            }
+        )
+        return translate_columns(t, self.lang)
+
+    # ------------------------------------------------------------------ figures
+    def quarters_figure(self, ax=None):
+        """Bars of projects started per quarter; quarters that missed the rule in orange."""
+        fig, ax = new_axes(ax, figsize=(8, 3))
+        c = self.coverage.loc[self.coverage["alive"]]
+        ax.bar(c["quarter"], c["projects_started"], color=COLORS["after"])
+        missed = c.loc[~c["rule_met"]]
+        ax.scatter(
+            missed["quarter"],
+            np.zeros(len(missed)),
+            marker="x",
+            s=60,
+            color=COLORS["worse"],
+            zorder=3,
+            label=label("legend_missed", self.lang),
+        )
+        ax.axhline(1, color="0.3", lw=0.8, ls="--")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        if len(missed):
+            ax.legend(fontsize=8)
+        ax.set_ylabel(label("axis_projects", self.lang))
+        ax.set_title(label("fig_rep_quarters", self.lang))
+        ax.tick_params(axis="x", rotation=90)
+        return fig
+
+    def peers_figure(self, ax=None):
+        """Each maturity feature as a percentile among all municipalities, median at 50."""
+        p = self.peers.sort_values("percentile")
+        fig, ax = new_axes(ax, figsize=(8, 0.35 * len(p) + 1.5))
+        ax.barh(
+            p["feature_label"],
+            p["percentile"],
+            color=COLORS["after"],
+            label=label("legend_this", self.lang),
+        )
+        ax.axvline(50, color=COLORS["target"], lw=1.5, label=label("legend_median", self.lang))
+        ax.set_xlim(0, 100)
+        ax.set_xlabel(label("axis_percentile", self.lang))
+        ax.set_title(label("fig_rep_peers", self.lang))
+        ax.legend(loc="lower right", fontsize=8)
+        return fig
+
+
+def municipality_report(
+    dataset: Dataset,
+    municipality: str,
+    *,
+    lang: str = "ru",
+    k: int | str = 3,
+    method: str = "ward",
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> MunicipalityReport:
+    """Gather the report of one municipality.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    municipality : str
+        A ``municipality_id`` of the dataset.
+    lang : {"ru", "en"}
+    k, method : maturity grouping (default three groups: lagging, developing, leaders), see
+        :func:`effmuni.cluster_maturity`; it is fitted on all municipalities.
+    n_boot, seed : bootstrap resamples and seed of the savings intervals.
+
+    Examples
+    --------
+    >>> import effmuni as em
+    >>> rep = em.municipality_report(em.load_dataset(), "cheboksary", lang="en", n_boot=200)
+    >>> rep.name, rep.k
+    ('Cheboksary', 3)
+    """
+    check_lang(lang)
+    muni = dataset.municipalities.set_index("municipality_id")
+    if municipality not in muni.index:
+        raise ValueError(
+            f"unknown municipality {municipality!r}; the dataset has: {', '.join(muni.index)}"
+        )
+    name_col = "name_ru" if lang == "ru" else "name_en"
+    info = muni.loc[municipality].copy()
+    if pd.notna(info.get("successor_id")) and info["successor_id"] in muni.index:
+        info["successor_name"] = muni.loc[info["successor_id"], name_col]
+    coverage = project_coverage(dataset)
+    coverage = coverage.loc[coverage["municipality_id"] == municipality].reset_index(drop=True)
+    savings = project_savings(dataset, municipality=municipality, n_boot=n_boot, seed=seed)
+    dates = dataset.projects[["project_id", "start_date", "planned_end", "actual_end"]]
+    savings = savings.merge(dates, on="project_id", how="left")
+    annual = annual_effect(savings, dataset.projects, by="municipality_id")
+    attainment = target_attainment(savings, by="municipality_id")
+
+    features = maturity_features(dataset)
+    result = cluster_maturity(features, k=k, method=method, seed=seed, n_boot=0)
+    table = result.level_table(lang=lang)
+    scores = result.scores.sort_values(ascending=False)
+    pct = features.rank(pct=True).mul(100).loc[municipality]
+    peers = pd.DataFrame(
+        {
+            "feature": features.columns,
+            "feature_label": [label(c, lang) for c in features.columns],
+            "value": features.loc[municipality].to_numpy(),
+            "median": features.median().to_numpy(),
+            "percentile": pct.to_numpy(),
+        }
+    )
+    dates = pd.concat([dates["start_date"], dates["actual_end"]]).dropna()
+    return MunicipalityReport(
+        municipality_id=municipality,
+        name=str(info[name_col]),
+        lang=lang,
+        info=info,
+        coverage=coverage,
+        projects=savings,
+        annual=annual,
+        attainment=attainment,
+        level=int(table.loc[municipality, "level"]),
+        k=int(result.k),
+        level_name=str(table.loc[municipality, "level_name"]),
+        rank=int(list(scores.index).index(municipality) + 1),
+        n_municipalities=len(scores),
+        peers=peers,
+        as_of=dates.max() if len(dates) else pd.Timestamp("today").normalize(),
+    )

@@ -1,0 +1,85 @@
+"""The per-municipality report: its facts agree with the tables they come from."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import papermill as pm
+import pytest
+from conftest import REPO
+
+import effmuni as em
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return em.load_dataset()
+
+
+def test_project_counts_and_rule_coverage(ds):
+    rep = em.municipality_report(ds, "shemurshinsky", n_boot=200)
+    pm_ = ds.project_municipality()
+    expected = set(pm_.loc[pm_["municipality_id"] == "shemurshinsky", "project_id"])
+    assert set(rep.projects["project_id"]) == expected
+    cov = em.project_coverage(ds)
+    cov = cov[(cov["municipality_id"] == "shemurshinsky") & cov["alive"]]
+    text = rep.projects_md()
+    assert f"выполнено в {int(cov['rule_met'].sum())} из {len(cov)} кварталов" in text
+    missed = cov.loc[~cov["rule_met"], "quarter"].tolist()
+    assert ", ".join(missed) in text
+    assert len(rep.projects_table()) == len(expected)
+
+
+def test_merged_unit_says_so_in_english(ds):
+    rep = em.municipality_report(ds, "kanash", lang="en", n_boot=200)
+    assert rep.name == "Kanash"
+    assert "ceased to exist on 31.12.2024 and merged into Kanashsky" in rep.lead_md()
+    assert rep.projects_table().columns[0] == "Project"
+
+
+def test_maturity_rank_and_level_match_the_clustering(ds):
+    rep = em.municipality_report(ds, "novocheboksarsk", n_boot=200)
+    result = em.cluster_maturity(em.maturity_features(ds), k=3, seed=0, n_boot=0)
+    assert rep.level == int(result.levels["novocheboksarsk"])
+    assert (
+        rep.rank
+        == list(result.scores.sort_values(ascending=False).index).index("novocheboksarsk") + 1
+    )
+    assert f"{rep.rank}-е место из 26" in rep.maturity_md()
+    assert rep.peers["percentile"].between(0, 100).all()
+
+
+def test_savings_text_matches_annual_effect(ds):
+    rep = em.municipality_report(ds, "cheboksary", n_boot=200)
+    a = rep.annual.iloc[0]
+    hours = f"{a['staff_hours']:,.0f}".replace(",", "\u00a0")
+    assert f"**{hours}** часов" in rep.savings_md()
+    assert re.search(r"интервал [\d\u00a0]+–[\d\u00a0]+ ч\)", rep.savings_md())
+
+
+def test_unknown_municipality(ds):
+    with pytest.raises(ValueError, match="unknown municipality 'atlantis'"):
+        em.municipality_report(ds, "atlantis")
+
+
+def test_report_notebook_through_papermill(ds, tmp_path):
+    out = tmp_path / "kanash.ipynb"
+    pm.execute_notebook(
+        REPO / "notebooks" / "municipality_report.ipynb",
+        out,
+        parameters={"municipality": "kanash", "lang": "en", "n_boot": 200},
+        kernel_name="python3",
+        progress_bar=False,
+    )
+    nb = nbformat.read(out, as_version=4)
+    md = "".join(
+        o["data"].get("text/markdown", "")
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if "data" in o
+    )
+    assert "# Lean management: Kanash" in md
+    pm_ = ds.project_municipality()
+    assert f"Projects started: {int((pm_['municipality_id'] == 'kanash').sum())};" in md
+    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
