@@ -25,8 +25,9 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## Create .venv and install effmuni (editable) with its test extras
 
-run: $(STAMP) ## Main job: validate the bundled sample data and print its summary
+run: $(STAMP) ## Main job: validate the sample data, then build all municipality reports (HTML + index)
 	$(BIN)/effmuni validate $(DATA)
+	$(BIN)/effmuni batch notebooks/municipality_report.ipynb --data $(DATA) --output-dir reports --resume
 
 test: lint browser test-unit test-notebooks ## Whole test suite: lint, unit/integration tests, doctests, nbval
 
