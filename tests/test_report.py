@@ -83,3 +83,28 @@ def test_report_notebook_through_papermill(ds, tmp_path):
     pm_ = ds.project_municipality()
     assert f"Projects started: {int((pm_['municipality_id'] == 'kanash').sum())};" in md
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
+
+
+def test_describe_saving_in_words(ds):
+    cases = ds.cases[ds.cases["project_id"] == ds.cases["project_id"].iloc[0]]
+    row = em.estimate_savings(cases, by=None, n_boot=300, seed=1).iloc[0]
+    text = em.describe_saving(row, lang="en")
+    verb = "fell" if row["saving"] >= 0 else "rose"
+    assert text.startswith(
+        f"The mean lead time {verb} from {row['mean_before']:.2f} to {row['mean_after']:.2f} days"
+    )
+    assert f"by {abs(row['saving_pct']):.0f} %" in text
+    assert f"Cases: {int(row['n_before'])} before, {int(row['n_after'])} after." in text
+    ru = em.describe_saving(row)
+    assert (
+        "Среднее время протекания процесса" in ru
+        and f"{row['mean_before']:.2f}".replace(".", ",") in ru
+    )
+
+
+def test_describe_saving_without_a_phase(ds):
+    cases = ds.cases[ds.cases["project_id"] == ds.cases["project_id"].iloc[0]]
+    row = em.estimate_savings(cases[cases["phase"] == "after"], by=None, n_boot=100).iloc[0]
+    assert "No before/after comparison is possible: 0 cases before" in em.describe_saving(
+        row, lang="en"
+    )

@@ -7,7 +7,7 @@ validates it, and does the statistics behind the «Эффективный рег
 from .batch import run_batch
 from .calendar import is_workday, workdays_between
 from .datasets import Dataset, load_dataset, resolve_path, sample_path
-from .eventlog import EventLogError, read_event_log
+from .eventlog import EventLogError, log_summary, read_event_log
 from .maturity import (
     LevelComparison,
     MaturityResult,
@@ -21,6 +21,12 @@ from .maturity import (
 )
 from .overview import lead_time_summary, project_coverage, rule_compliance
 from .pooling import pool_savings, target_attainment
+from .report import (
+    MunicipalityReport,
+    describe_saving,
+    describe_work_wait,
+    municipality_report,
+)
 from .savings import (
     annual_effect,
     estimate_savings,
@@ -28,10 +34,9 @@ from .savings import (
     passport_savings,
     project_savings,
 )
-from .report import MunicipalityReport, municipality_report
 from .schema import TABLES, data_dictionary
 from .spc import period_lead_times, xmr
-from .timing import case_timings
+from .timing import case_timings, split_at
 from .validate import DataError, ValidationReport, validate
 
 __version__ = "0.1.0"
@@ -51,10 +56,13 @@ __all__ = [
     "cluster_maturity",
     "compare_levels",
     "data_dictionary",
+    "describe_saving",
+    "describe_work_wait",
     "estimate_savings",
     "is_workday",
     "lead_time_summary",
     "load_dataset",
+    "log_summary",
     "map_savings",
     "maturity_definitions",
     "maturity_features",
@@ -72,6 +80,7 @@ __all__ = [
     "rule_compliance",
     "run_batch",
     "sample_path",
+    "split_at",
     "target_attainment",
     "validate",
     "workdays_between",

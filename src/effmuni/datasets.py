@@ -10,12 +10,42 @@ import numpy as np
 import pandas as pd
 
 from .calendar import workdays_between
+from .labels import label, register
 from .schema import DURATION_INDICATORS, MINUTES_PER_UNIT, TABLE_ORDER
 from .validate import DataError, ValidationReport, validate
 
 __all__ = ["Dataset", "load_dataset", "resolve_path", "sample_path"]
 
 SAMPLE_SEED = 2023
+
+register(
+    {
+        "sum_municipalities": ("муниципалитеты", "municipalities"),
+        "sum_institutions": ("учреждения", "institutions"),
+        "sum_models": ("{n} (образцовых: {m})", "{n} ({m} model institutions)"),
+        "sum_projects": ("проекты", "projects"),
+        "sum_in_projects": ("{n} (проектов: {p})", "{n} ({p} projects)"),
+        "sum_passport": ("значения паспортов", "passport values"),
+        "sum_steps": ("шаги карт потока", "value-stream map steps"),
+        "sum_cases": ("случаи (хронометраж)", "cases"),
+        "sum_cases_text": (
+            "{n} (незавершённых: {open}; проектов: {p})",
+            "{n} ({open} open; {p} projects)",
+        ),
+        "sum_engagement": ("строки вовлечённости", "engagement rows"),
+        "sum_dates": ("период данных", "date range"),
+        "sum_rejected": ("отклонено строк", "rows rejected"),
+        "sum_problems": ("найдено проблем", "problems found"),
+        "sum_problems_text": ("ошибок: {e}, предупреждений: {w}", "{e} errors, {w} warnings"),
+        "item": ("Показатель", "Item"),
+        "stage_preparation": ("подготовка", "preparation"),
+        "stage_diagnosis": ("диагностика", "diagnosis"),
+        "stage_implementation": ("внедрение", "implementation"),
+        "stage_sustain": ("закрепление", "sustain"),
+        "stage_closed": ("завершён", "closed"),
+        "stage_cancelled": ("отменён", "cancelled"),
+    }
+)
 
 
 def _repo_root() -> Path:
@@ -126,11 +156,12 @@ class Dataset:
         )
         return m.loc[alive.to_numpy(dtype=bool)].reset_index(drop=True)
 
-    def summary(self) -> pd.DataFrame:
+    def summary(self, lang: str = "en") -> pd.DataFrame:
         """One row per fact: what the dataset holds and what validation found.
 
-        Columns ``item`` and ``value`` (values as text, ready to print).
+        Columns ``item`` and ``value`` (values as text, ready to print), in ``lang``.
         """
+        L = lambda key, **kw: label(key, lang, **kw)  # noqa: E731
         c, p = self.cases, self.projects
         dates = pd.concat(
             [p["start_date"], p["actual_end"], c["received"], c["completed"]], ignore_index=True
@@ -138,32 +169,41 @@ class Dataset:
         span = f"{dates.min():%Y-%m-%d} … {dates.max():%Y-%m-%d}" if len(dates) else "—"
         models = int((self.institutions["model_level"] != "none").sum())
         stages = p["stage"].value_counts()
-        stage_text = ", ".join(f"{s} {int(stages[s])}" for s in stages.index) or "—"
+        stage_text = ", ".join(f"{L('stage_' + s)} {int(stages[s])}" for s in stages.index) or "—"
         rows = [
-            ("municipalities", f"{len(self.municipalities)}"),
-            ("institutions", f"{len(self.institutions)} ({models} model institutions)"),
-            ("projects", f"{len(p)} ({stage_text})"),
+            ("sum_municipalities", f"{len(self.municipalities)}"),
+            ("sum_institutions", L("sum_models", n=len(self.institutions), m=models)),
+            ("sum_projects", f"{len(p)} ({stage_text})"),
             (
-                "passport values",
-                f"{len(self.passport)} ({self.passport['project_id'].nunique()} projects)",
+                "sum_passport",
+                L(
+                    "sum_in_projects",
+                    n=len(self.passport),
+                    p=self.passport["project_id"].nunique(),
+                ),
             ),
             (
-                "value-stream map steps",
-                f"{len(self.steps)} ({self.steps['project_id'].nunique()} projects)",
+                "sum_steps",
+                L("sum_in_projects", n=len(self.steps), p=self.steps["project_id"].nunique()),
             ),
             (
-                "cases",
-                f"{len(c)} ({int(c['completed'].isna().sum())} open; {c['project_id'].nunique()} projects)",
+                "sum_cases",
+                L(
+                    "sum_cases_text",
+                    n=len(c),
+                    open=int(c["completed"].isna().sum()),
+                    p=c["project_id"].nunique(),
+                ),
             ),
-            ("engagement rows", f"{len(self.engagement)}"),
-            ("date range", span),
-            ("rows rejected", f"{int(self.report.counts['rows_rejected'].sum())}"),
+            ("sum_engagement", f"{len(self.engagement)}"),
+            ("sum_dates", span),
+            ("sum_rejected", f"{int(self.report.counts['rows_rejected'].sum())}"),
             (
-                "problems found",
-                f"{len(self.report.errors)} errors, {len(self.report.warnings)} warnings",
+                "sum_problems",
+                L("sum_problems_text", e=len(self.report.errors), w=len(self.report.warnings)),
             ),
         ]
-        return pd.DataFrame(rows, columns=["item", "value"])
+        return pd.DataFrame([(L(k), v) for k, v in rows], columns=["item", "value"])
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{t}={len(getattr(self, t))}" for t in TABLE_ORDER)

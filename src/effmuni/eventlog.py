@@ -72,7 +72,20 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-__all__ = ["DEFAULT_TZ", "EVENT_LOG_COLUMNS", "EventLogError", "read_event_log"]
+from .labels import label, register
+
+__all__ = ["DEFAULT_TZ", "EVENT_LOG_COLUMNS", "EventLogError", "log_summary", "read_event_log"]
+
+register(
+    {
+        "log_events": ("события", "events"),
+        "log_cases": ("случаи", "cases"),
+        "log_activities": ("виды операций", "activities"),
+        "log_resources": ("исполнители", "resources"),
+        "log_period": ("период", "period"),
+        "log_starts": ("события со временем начала", "events with a start time"),
+    }
+)
 
 EVENT_LOG_COLUMNS = ("case_id", "activity", "start", "end", "resource")
 DEFAULT_TZ = "Europe/Moscow"
@@ -1064,3 +1077,28 @@ def _check_xes_keys(
         problems.append(f"no event has the attribute {key!r} ({_ROLE_NOUN[role]}){hint}")
     shown = ", ".join(repr(k) for k in sorted(event_keys)[:20])
     raise EventLogError(f"{path.name}: " + "; ".join(problems) + f". Event keys: {shown}.")
+
+
+def log_summary(log: pd.DataFrame, lang: str = "ru") -> pd.DataFrame:
+    """What an event log holds: events, cases, activities, resources, period, start stamps.
+
+    Returns ``item`` and ``value`` columns (text), in ``lang``.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> log = read_event_log(Path("tests/data/eventlog/running-example.xes"))
+    >>> log_summary(log, "en").set_index("item").loc["cases", "value"]
+    '6'
+    """
+    ends = log["end"].dropna()
+    period = f"{ends.min():%Y-%m-%d} … {ends.max():%Y-%m-%d}" if len(ends) else "—"
+    rows = [
+        ("log_events", f"{len(log)}"),
+        ("log_cases", f"{log['case_id'].nunique()}"),
+        ("log_activities", f"{log['activity'].nunique()}"),
+        ("log_resources", f"{log['resource'].nunique()}"),
+        ("log_period", period),
+        ("log_starts", f"{int(log['start'].notna().sum())}"),
+    ]
+    return pd.DataFrame([(label(k, lang), v) for k, v in rows], columns=["item", "value"])

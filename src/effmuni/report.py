@@ -22,7 +22,7 @@ from .plots._style import COLORS, new_axes
 from .pooling import target_attainment
 from .savings import annual_effect, project_savings
 
-__all__ = ["MunicipalityReport", "municipality_report"]
+__all__ = ["MunicipalityReport", "describe_saving", "describe_work_wait", "municipality_report"]
 
 register(
     {
@@ -75,13 +75,42 @@ register(
             "projects with card values only enter as point values. Projects whose baseline is a "
             "regulation limit ({n_reg}) are left out of the totals.",
         ),
+        "desc_fell": ("сократилось", "fell"),
+        "desc_rose": ("выросло", "rose"),
+        "desc_saving": (
+            "Среднее время протекания процесса {verb} с {mb} до {ma} {unit} — на {pct} % "
+            "({conf} % доверительный интервал: {lo}…{hi} %). Медиана: {medb} → {meda} ({unit}). "
+            "Отношение средних геометрических «после/до»: {ratio} (интервал {rlo}…{rhi}). "
+            "Случаев: до {nb}, после {na}.",
+            "The mean lead time {verb} from {mb} to {ma} {unit}, by {pct} % "
+            "({conf} % confidence interval: {lo}…{hi} %). Median: {medb} → {meda} {unit}. "
+            "Ratio of geometric means after/before: {ratio} (interval {rlo}…{rhi}). "
+            "Cases: {nb} before, {na} after.",
+        ),
+        "desc_unit_days": ("дн.", "days"),
+        "desc_no_comparison": (
+            "Сравнить «до» и «после» нельзя: случаев до {nb}, после {na} ({note}).",
+            "No before/after comparison is possible: {nb} cases before, {na} after ({note}).",
+        ),
+        "ww_none": (
+            "В журнале нет времени начала операций, поэтому время работы и время ожидания "
+            "разделить нельзя: известно только полное время протекания процесса.",
+            "The log has no start timestamps, so working and waiting time cannot be told apart: "
+            "only the whole lead time is known.",
+        ),
+        "ww_some": (
+            "Время начала операций есть у {n} из {total} случаев. Медиана: работа {work} ч, "
+            "ожидание {wait} ч; ожидание составляет {share:.0f} % времени протекания процесса.",
+            "{n} of {total} cases have start timestamps. Median work {work} h, median wait "
+            "{wait} h; waiting is {share:.0f} % of the lead time.",
+        ),
+        "desc_unit_workdays": ("раб. дн.", "working days"),
+        "desc_unit_hours": ("ч", "hours"),
+        "desc_no_interval": (
+            "Интервалы не рассчитаны: {note}.",
+            "No intervals: {note}.",
+        ),
         "rep_reduction": ("Сокращение ВПП, % (интервал)", "Lead-time reduction, % (interval)"),
-        "stage_preparation": ("подготовка", "preparation"),
-        "stage_diagnosis": ("диагностика", "diagnosis"),
-        "stage_implementation": ("внедрение", "implementation"),
-        "stage_sustain": ("закрепление", "sustain"),
-        "stage_closed": ("завершён", "closed"),
-        "stage_cancelled": ("отменён", "cancelled"),
         "source_cases": ("хронометраж", "case timings"),
         "source_passport": ("паспорт проекта", "project card"),
         "source_none": ("нет результата", "no result"),
@@ -400,4 +429,79 @@ def municipality_report(
         n_municipalities=len(scores),
         peers=peers,
         as_of=dates.max() if len(dates) else pd.Timestamp("today").normalize(),
+    )
+
+
+def describe_saving(
+    row: pd.Series, *, lang: str = "ru", unit: str = "days", confidence: float = 0.95
+) -> str:
+    """One paragraph, reusable in a memo, describing one row of :func:`effmuni.estimate_savings`.
+
+    Examples
+    --------
+    >>> import effmuni as em
+    >>> cases = em.load_dataset().cases
+    >>> row = em.estimate_savings(cases[cases.project_id == "P003"], by=None, n_boot=500).iloc[0]
+    >>> describe_saving(row, lang="en")[:46]
+    'The mean lead time fell from 4.26 to 2.49 days'
+    """
+    check_lang(lang)
+    dec = "," if lang == "ru" else "."
+
+    def num(x: float, digits: int = 2) -> str:
+        return "—" if not np.isfinite(x) else f"{x:.{digits}f}".replace(".", dec).replace("-", "−")
+
+    if not np.isfinite(row["saving"]):
+        return label(
+            "desc_no_comparison",
+            lang,
+            nb=int(row["n_before"]),
+            na=int(row["n_after"]),
+            note=row.get("note", "") or "—",
+        )
+    text = label(
+        "desc_saving",
+        lang,
+        verb=label("desc_fell" if row["saving"] >= 0 else "desc_rose", lang),
+        mb=num(row["mean_before"]),
+        ma=num(row["mean_after"]),
+        unit=label(f"desc_unit_{unit}", lang),
+        pct=num(abs(row["saving_pct"]), 0),
+        conf=f"{100 * confidence:.0f}",
+        lo=num(row["saving_pct_low"], 0),
+        hi=num(row["saving_pct_high"], 0),
+        medb=num(row["median_before"]),
+        meda=num(row["median_after"]),
+        ratio=num(row["ratio"]),
+        rlo=num(row["ratio_low"]),
+        rhi=num(row["ratio_high"]),
+        nb=int(row["n_before"]),
+        na=int(row["n_after"]),
+    )
+    note = row.get("note", "")
+    if isinstance(note, str) and note and not np.isfinite(row["saving_pct_low"]):
+        text += " " + label("desc_no_interval", lang, note=note)
+    return text
+
+
+def describe_work_wait(timings: pd.DataFrame, *, lang: str = "ru") -> str:
+    """Working versus waiting time of :func:`effmuni.case_timings` output, in words.
+
+    Waiting is lead time minus the union of the activity intervals; it needs start timestamps.
+    """
+    check_lang(lang)
+    ok = timings["work_time_hours"].notna()
+    if not ok.any():
+        return label("ww_none", lang)
+    t = timings.loc[ok]
+    share = 100 * t["wait_time_hours"].sum() / (24 * t["lead_time_days"]).sum()
+    dec = "," if lang == "ru" else "."
+    return label(
+        "ww_some",
+        lang,
+        n=int(ok.sum()),
+        total=len(timings),
+        work=f"{t['work_time_hours'].median():.1f}".replace(".", dec),
+        wait=f"{t['wait_time_hours'].median():.1f}".replace(".", dec),
+        share=share,
     )

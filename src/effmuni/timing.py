@@ -30,7 +30,7 @@ import pandas as pd
 
 from .calendar import workdays_between
 
-__all__ = ["CASE_TIMING_COLUMNS", "case_timings"]
+__all__ = ["CASE_TIMING_COLUMNS", "case_timings", "split_at"]
 
 CASE_TIMING_COLUMNS = (
     "case_id",
@@ -341,3 +341,45 @@ def _workdays(first: pd.Series, last: pd.Series) -> np.ndarray:
     if len(first) == 0:
         return np.zeros(0, dtype=np.float64)
     return np.asarray(workdays_between(first, last), dtype=np.float64)
+
+
+def split_at(
+    timings: pd.DataFrame,
+    change_date,
+    *,
+    date: str = "start",
+    phase: str = "phase",
+) -> pd.DataFrame:
+    """Label each case ``before`` or ``after`` a change, by the date it started.
+
+    Parameters
+    ----------
+    timings : DataFrame
+        One row per case, e.g. from :func:`case_timings`.
+    change_date : str or datetime
+        Cases whose ``date`` is earlier are ``before``, the others ``after``. A naive date is
+        read in the time zone of ``date`` (when it has one).
+    date, phase : str
+        The date column to split on and the name of the phase column added.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with the ``phase`` column, ready for :func:`effmuni.estimate_savings`.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"start": pd.to_datetime(["2024-01-01", "2024-03-01"]),
+    ...                   "lead_time_days": [5.0, 2.0]})
+    >>> split_at(t, "2024-02-01")["phase"].tolist()
+    ['before', 'after']
+    """
+    when = pd.Timestamp(change_date)
+    d = timings[date]
+    tz = getattr(d.dt, "tz", None)
+    if tz is not None and when.tzinfo is None:
+        when = when.tz_localize(tz)
+    out = timings.copy()
+    out[phase] = np.where((d < when).to_numpy(dtype=bool), "before", "after")
+    out.loc[d.isna().to_numpy(), phase] = None
+    return out
