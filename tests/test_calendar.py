@@ -46,3 +46,10 @@ def test_workdays_between_fractional_and_open():
 def test_weekend_interval_counts_zero():
     out = em.workdays_between(["2023-03-11 08:00"], ["2023-03-12 20:00"])
     assert out.tolist() == [0.0]
+
+
+def test_aware_times_are_counted_on_moscow_days():
+    # 2023-03-10 23:30 UTC is Saturday 02:30 in Moscow: the interval lies on a weekend there
+    s = pd.to_datetime(["2023-03-10 23:30"]).tz_localize("UTC")
+    e = pd.to_datetime(["2023-03-11 05:30"]).tz_localize("UTC")
+    assert em.workdays_between(s, e).tolist() == [0.0]

@@ -364,3 +364,11 @@ def test_processing_longer_than_lead_time_is_a_warning(mini_copy):
     w = report.warnings.iloc[0]
     assert (w.row, w.column) == (12, "value")
     assert "processing time is longer than the lead time" in w.problem
+
+
+def test_zero_lead_time_is_a_warning(mini_copy):
+    edit(mini_copy / "cases.csv", "2023-01-19 09:00", "2023-01-09 09:00")
+    report = em.validate(mini_copy)
+    assert report.ok
+    w = report.warnings.iloc[0]
+    assert (w.row, w.column) == (2, "completed") and "zero lead time" in w.problem

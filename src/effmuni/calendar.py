@@ -83,7 +83,7 @@ def workdays_between(start, end) -> np.ndarray:
     Parameters
     ----------
     start, end : array-like of datetime
-        Interval ends (naive local time, or the same time zone for both).
+        Interval ends: naive Moscow local time, or timezone-aware (converted to Moscow time).
 
     Examples
     --------
@@ -95,10 +95,11 @@ def workdays_between(start, end) -> np.ndarray:
     """
     s = pd.DatetimeIndex(pd.to_datetime(start))
     e = pd.DatetimeIndex(pd.to_datetime(end))
+    # the calendar is Russia's: aware times are counted on Moscow wall-clock days
     if s.tz is not None:
-        s = s.tz_localize(None)
+        s = s.tz_convert("Europe/Moscow").tz_localize(None)
     if e.tz is not None:
-        e = e.tz_localize(None)
+        e = e.tz_convert("Europe/Moscow").tz_localize(None)
     out = np.full(len(s), np.nan)
     ok = ~(s.isna() | e.isna())
     if not ok.any():

@@ -407,6 +407,14 @@ def _rules(check: _TableCheck) -> None:
     elif name == "cases":
         before("completed", "received", "completed is before received")
         lead_min = (v["completed"] - v["received"]) / pd.Timedelta(minutes=1)
+        zero = (lead_min == 0).fillna(False).to_numpy(dtype=bool)
+        check.fail(
+            zero,
+            "completed",
+            "zero lead time (completed when received): savings estimates refuse zero durations",
+            shown("completed"),
+            warn=True,
+        )
         over = (v["work_min"] > lead_min).fillna(False).to_numpy(dtype=bool)
         check.fail(
             over,
