@@ -72,6 +72,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from .io import ru_to_iso
 from .labels import label, register
 
 __all__ = ["DEFAULT_TZ", "EVENT_LOG_COLUMNS", "EventLogError", "log_summary", "read_event_log"]
@@ -352,10 +353,6 @@ def _resolve(
 
 # [0-9] and [ ] rather than \d and \s: pandas then runs them in pyarrow (RE2), not per value
 _OFFSET = r"[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?[ ]*(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)$"
-_RU_DATE = (
-    r"^([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})"
-    r"(?:[ T]+([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}(?:[.,][0-9]+)?))?)?$"
-)
 _RU_START = r"[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}"
 
 
@@ -413,20 +410,7 @@ def _to_time(s: pd.Series, tz: str) -> tuple[pd.Series, np.ndarray | None]:
         return out, np.zeros(len(s), dtype=bool)
     is_ru = text.str.match(_RU_START).fillna(False).to_numpy(dtype=bool)
     if is_ru.any():
-        ru = text[is_ru].str.extract(_RU_DATE)
-        iso = (
-            ru[2]
-            + "-"
-            + ru[1].str.zfill(2)
-            + "-"
-            + ru[0].str.zfill(2)
-            + " "
-            + ru[3].fillna("00").str.zfill(2)
-            + ":"
-            + ru[4].fillna("00")
-            + ":"
-            + ru[5].fillna("00").str.replace(",", ".")
-        )
+        iso = ru_to_iso(text[is_ru])
         text = text.copy()
         text[is_ru] = iso.fillna("invalid")
     zoned = text.str.contains(_OFFSET, regex=True).fillna(False).to_numpy(dtype=bool)

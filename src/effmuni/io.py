@@ -286,9 +286,33 @@ def _to_int(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
 _ISO = re.compile(
     r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?$"
 )
-_RU = r"^([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})(?:[ \t]+([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?$"
+_RU = (
+    r"^([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})"
+    r"(?:[ \tT]+([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}(?:[.,][0-9]+)?))?)?$"
+)
 _TZ = re.compile(r"(?:Z|[+-][0-9]{2}:?[0-9]{2})$")
 LOCAL_TZ = "Europe/Moscow"
+
+
+def ru_to_iso(text: pd.Series) -> pd.Series:
+    """Rewrite Russian-style dates (``09.03.2023``, ``09.03.2023 14:30[:05[,5]]``) as ISO text.
+
+    Values that are not Russian-style dates come back missing, so the caller can tell them apart.
+    """
+    ru = text.str.extract(_RU)
+    return (
+        ru[2]
+        + "-"
+        + ru[1].str.zfill(2)
+        + "-"
+        + ru[0].str.zfill(2)
+        + " "
+        + ru[3].fillna("00").str.zfill(2)
+        + ":"
+        + ru[4].fillna("00")
+        + ":"
+        + ru[5].fillna("00").str.replace(",", ".", regex=False)
+    )
 
 
 def _to_datetime(s: pd.Series, date_only: bool = False) -> tuple[pd.Series, np.ndarray]:
@@ -299,21 +323,8 @@ def _to_datetime(s: pd.Series, date_only: bool = False) -> tuple[pd.Series, np.n
             values = values.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
     else:
         t = s.astype(str).str.strip()
-        ru = t.str.extract(_RU)
-        is_ru = ru[0].notna()
-        iso_text = (
-            ru[2]
-            + "-"
-            + ru[1].str.zfill(2)
-            + "-"
-            + ru[0].str.zfill(2)
-            + " "
-            + ru[3].fillna("00").str.zfill(2)
-            + ":"
-            + ru[4].fillna("00")
-            + ":"
-            + ru[5].fillna("00")
-        )
+        iso_text = ru_to_iso(t)
+        is_ru = iso_text.notna()
         t = t.where(~is_ru, iso_text)
         has_tz = t.str.contains(_TZ) & ~is_ru
         plain = t.str.fullmatch(_ISO).fillna(False)
