@@ -10,6 +10,7 @@ import pytest
 from scipy import stats
 
 import effmuni as em
+from effmuni import _bootstrap as bs
 from effmuni import savings as sv
 
 # ---------------------------------------------------------------------------------------------
@@ -115,7 +116,7 @@ def test_same_seed_gives_identical_results_and_another_seed_differs():
 def test_results_do_not_depend_on_chunking_or_on_the_other_groups(monkeypatch):
     c = _lognormal_cases([8, 25, 60], 20, 1.0, 0.8, 0.6, seed=4)
     full = em.estimate_savings(c, n_boot=300, seed=1)
-    monkeypatch.setattr(sv, "_CHUNK_BYTES", 1)  # one group per chunk
+    monkeypatch.setattr(bs, "_CHUNK_BYTES", 1)  # one group per chunk
     chunked = em.estimate_savings(c, n_boot=300, seed=1)
     pd.testing.assert_frame_equal(full, chunked, rtol=1e-12)
     alone = em.estimate_savings(c[c["project_id"] == 33], n_boot=300, seed=1)
@@ -125,11 +126,11 @@ def test_results_do_not_depend_on_chunking_or_on_the_other_groups(monkeypatch):
 
 def test_weight_blocks_do_not_depend_on_the_number_of_replicates_needed(monkeypatch):
     # large groups are resampled in blocks of replicates; a block is seeded on its own
-    monkeypatch.setattr(sv, "_W_ELEMS", 50)  # 5 replicates per block for n = 10
-    blocks = list(sv._weights(0, 1, 10, 12))
+    monkeypatch.setattr(bs, "_W_ELEMS", 50)  # 5 replicates per block for n = 10
+    blocks = list(bs._weights(0, 1, 10, 12))
     assert [b[0] for b in blocks] == [slice(0, 5), slice(5, 10), slice(10, 12)]
     assert all((w.sum(axis=1) == 10).all() for _, w in blocks)
-    again = np.vstack([w for _, w in sv._weights(0, 1, 10, 12)])
+    again = np.vstack([w for _, w in bs._weights(0, 1, 10, 12)])
     np.testing.assert_array_equal(np.vstack([w for _, w in blocks]), again)
 
 
@@ -488,13 +489,13 @@ def test_column_quantiles_match_numpy():
     rng = np.random.default_rng(0)
     v = rng.normal(size=(501, 7))
     for q in (0.0, 0.025, 0.5, 0.975, 1.0):
-        np.testing.assert_allclose(sv._quantiles(v, q), np.quantile(v, q, axis=0), rtol=1e-12)
+        np.testing.assert_allclose(bs._quantiles(v, q), np.quantile(v, q, axis=0), rtol=1e-12)
     v[3, 2] = np.nan
     np.testing.assert_allclose(
-        sv._quantiles(v, np.full(7, 0.3)), np.nanquantile(v, 0.3, axis=0), rtol=1e-12
+        bs._quantiles(v, np.full(7, 0.3)), np.nanquantile(v, 0.3, axis=0), rtol=1e-12
     )
     v[:, 4] = np.nan
-    assert np.isnan(sv._quantiles(v, 0.5)[4])
+    assert np.isnan(bs._quantiles(v, 0.5)[4])
 
 
 def test_project_savings_for_one_municipality_matches_the_full_run():

@@ -23,8 +23,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ._bootstrap import MIN_CASES, _mean_interval
 from .labels import register
-from .savings import MIN_CASES, _by_columns, _mean_interval
+from .savings import _by_columns
 
 __all__ = ["POOL_COLUMNS", "pool_savings", "target_attainment"]
 
