@@ -7,11 +7,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DATA   ?= data/sample
 PORT   ?= 8888
+OLDEST := .venv-oldest
 
 .DEFAULT_GOAL := help
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help setup run test test-unit test-notebooks notebooks browser lint format lab sample bench clean
+.PHONY: help setup run test test-unit test-notebooks notebooks browser lint format lab sample bench clean test-oldest
 
 help: ## List the targets with one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -36,6 +37,14 @@ test-unit: $(STAMP) ## Unit and integration tests and the docstring examples
 
 test-notebooks: $(STAMP) ## Re-run the committed notebooks and compare their outputs (nbval, strict)
 	$(BIN)/python -m pytest -q $(NBVAL) notebooks/
+
+test-oldest: ## Unit tests against the oldest supported versions (requirements/oldest.txt, .venv-oldest)
+	test -x $(OLDEST)/bin/python || $(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
+	$(OLDEST)/bin/python -m pip install --quiet --progress-bar off -r requirements/oldest.txt
+	$(OLDEST)/bin/python -m pip install --quiet --progress-bar off --no-deps -e .
+	$(OLDEST)/bin/python -m ipykernel install --sys-prefix >/dev/null
+	$(OLDEST)/bin/python -m pytest -q tests -p no:cacheprovider
 
 notebooks: $(STAMP) ## Re-execute the notebooks in place to refresh their stored outputs
 	$(BIN)/effmuni refresh notebooks/*.ipynb
