@@ -46,3 +46,33 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
         cwd=cwd or REPO,
         timeout=300,
     )
+
+
+def outputs_text(cells) -> str:
+    """All text a notebook's code cells show: streams, plain text, HTML and Markdown."""
+    parts = []
+    for cell in cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                parts.append(out["text"])
+            for key in ("text/plain", "text/html", "text/markdown"):
+                parts.append(out.get("data", {}).get(key, ""))
+    return "\n".join(p if isinstance(p, str) else "".join(p) for p in parts)
+
+
+def output_problems(cells) -> list:
+    """Outputs that must never appear: errors and anything written to stderr."""
+    return [
+        o
+        for c in cells
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error" or o.get("name") == "stderr"
+    ]
+
+
+def parameter_names(nb: dict) -> list[str]:
+    """Names assigned in the cell tagged ``parameters``, in order."""
+    import ast
+
+    (cell,) = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+    return [n.targets[0].id for n in ast.parse("".join(cell["source"])).body]

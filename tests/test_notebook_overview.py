@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import nbformat
 import papermill as pm
-from conftest import DATA, REPO
+from conftest import DATA, REPO, output_problems, outputs_text
 
 import effmuni as em
 
@@ -19,14 +19,8 @@ def _run(name: str, tmp_path, **parameters) -> str:
         progress_bar=False,
     )
     nb = nbformat.read(out, as_version=4)
-    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
-    assert not [o for o in outputs if o.get("name") == "stderr" or o["output_type"] == "error"]
-    parts = []
-    for o in outputs:
-        parts.append(o.get("text", ""))
-        for key in ("text/plain", "text/markdown", "text/html"):
-            parts.append(o.get("data", {}).get(key, ""))
-    return "\n".join(parts)
+    assert not output_problems(nb.cells)
+    return outputs_text(nb.cells)
 
 
 def test_data_overview_on_the_mini_dataset_in_english(tmp_path):

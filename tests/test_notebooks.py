@@ -42,3 +42,8 @@ def test_committed_with_clean_outputs(path):
     assert '"name": "stderr"' not in text, "an output holds stderr (a warning?)"
     assert '"output_type": "error"' not in text
     assert "papermill" not in nb["metadata"], "papermill run metadata (paths, times) committed"
+    # plot cells end with plt.show() or ";": no Figure or Line2D repr as a cell's result
+    results = [
+        o for c in code for o in c.get("outputs", []) if o["output_type"] == "execute_result"
+    ]
+    assert not [o for o in results if "<matplotlib" in str(o) or "<Figure" in str(o)]

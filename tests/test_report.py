@@ -7,7 +7,7 @@ import re
 import nbformat
 import papermill as pm
 import pytest
-from conftest import REPO
+from conftest import REPO, output_problems, outputs_text
 
 import effmuni as em
 
@@ -73,16 +73,11 @@ def test_report_notebook_through_papermill(ds, tmp_path):
         progress_bar=False,
     )
     nb = nbformat.read(out, as_version=4)
-    md = "".join(
-        o["data"].get("text/markdown", "")
-        for c in nb.cells
-        for o in c.get("outputs", [])
-        if "data" in o
-    )
+    md = outputs_text(nb.cells)
     assert "# Lean management: Kanash" in md
     pm_ = ds.project_municipality()
     assert f"Projects started: {int((pm_['municipality_id'] == 'kanash').sum())};" in md
-    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
+    assert not output_problems(nb.cells)
 
 
 def test_describe_saving_in_words(ds):
