@@ -103,3 +103,23 @@ def test_describe_saving_without_a_phase(ds):
     assert "No before/after comparison is possible: 0 cases before" in em.describe_saving(
         row, lang="en"
     )
+
+
+def test_regional_maturity_is_cached_by_dataset_content(ds, tmp_path, monkeypatch, mini_dir):
+    monkeypatch.setenv("EFFMUNI_CACHE", str(tmp_path))
+    first = em.municipality_report(ds, "cheboksary", n_boot=100)
+    files = list((tmp_path / "maturity").glob("*.pkl"))
+    assert len(files) == 1
+    again = em.municipality_report(ds, "kanash", n_boot=100)  # another unit, same dataset: a hit
+    assert list((tmp_path / "maturity").glob("*.pkl")) == files
+    fresh = em.municipality_report(ds, "kanash", n_boot=100, cache=False)
+    assert (again.level, again.rank, again.k) == (fresh.level, fresh.rank, fresh.k)
+    assert again.peers.equals(fresh.peers)
+    assert first.n_municipalities == fresh.n_municipalities
+    # other data (or other parameters) never reuse the entry
+    em.municipality_report(em.load_dataset(mini_dir), "kanash", n_boot=100, k=2)
+    assert len(list((tmp_path / "maturity").glob("*.pkl"))) == 2
+    # a damaged entry is recomputed, not trusted
+    files[0].write_bytes(b"not a pickle")
+    again = em.municipality_report(ds, "kanash", n_boot=100)
+    assert (again.level, again.rank) == (fresh.level, fresh.rank)

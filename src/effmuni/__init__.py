@@ -4,6 +4,8 @@ Loads process-timing data (project registries, value-stream maps, case timings, 
 validates it, and does the statistics behind the «Эффективный регион» reports.
 """
 
+__version__ = "0.1.0"  # before the imports: modules key caches on it
+
 from .batch import run_batch
 from .calendar import is_workday, workdays_between
 from .datasets import Dataset, load_dataset, resolve_path, sample_path
@@ -38,8 +40,6 @@ from .schema import TABLES, data_dictionary
 from .spc import period_lead_times, xmr
 from .timing import case_timings, split_at
 from .validate import DataError, ValidationReport, validate
-
-__version__ = "0.1.0"
 
 __all__ = [
     "TABLES",

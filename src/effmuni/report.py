@@ -8,12 +8,16 @@ written here, in Russian (default) or English, so the notebook stays a sequence 
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
+from . import __version__
 from .datasets import Dataset
 from .labels import check_lang, label, register, translate_columns
 from .maturity import cluster_maturity, maturity_features
@@ -21,6 +25,7 @@ from .overview import project_coverage
 from .plots._style import COLORS, new_axes
 from .pooling import target_attainment
 from .savings import annual_effect, project_savings
+from .schema import TABLE_ORDER
 
 __all__ = ["MunicipalityReport", "describe_saving", "describe_work_wait", "municipality_report"]
 
@@ -351,6 +356,50 @@ class MunicipalityReport:
         return fig
 
 
+def _dataset_key(dataset: Dataset, *parts) -> str:
+    """A content hash of every table of ``dataset`` plus ``parts`` (stable across processes)."""
+    h = hashlib.sha256()
+    for name in TABLE_ORDER:
+        frame = dataset.table(name)
+        h.update(name.encode())
+        h.update(",".join(map(str, frame.columns)).encode())
+        h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    h.update(repr(parts).encode())
+    return h.hexdigest()[:32]
+
+
+def _regional_maturity(dataset: Dataset, k, method: str, seed: int, lang: str, cache: bool):
+    """Maturity features, level table, sorted scores and k of all municipalities (cached)."""
+    path = None
+    if cache:
+        root = Path(os.environ.get("EFFMUNI_CACHE", Path.home() / ".cache" / "effmuni"))
+        key = _dataset_key(dataset, k, method, seed, lang, __version__)
+        path = root / "maturity" / f"{key}.pkl"
+        if path.exists():
+            try:
+                hit = pd.read_pickle(path)
+                return hit["features"], hit["table"], hit["scores"], hit["k"]
+            except Exception:  # a damaged cache file is recomputed, never trusted
+                path.unlink(missing_ok=True)
+    features = maturity_features(dataset)
+    result = cluster_maturity(features, k=k, method=method, seed=seed, n_boot=0)
+    out = {
+        "features": features,
+        "table": result.level_table(lang=lang),
+        "scores": result.scores.sort_values(ascending=False),
+        "k": int(result.k),
+    }
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            pd.to_pickle(out, tmp)
+            os.replace(tmp, path)  # atomic: parallel reports never read half a file
+        except OSError:
+            pass  # a read-only home is no reason to fail a report
+    return out["features"], out["table"], out["scores"], out["k"]
+
+
 def municipality_report(
     dataset: Dataset,
     municipality: str,
@@ -360,6 +409,7 @@ def municipality_report(
     method: str = "ward",
     n_boot: int = 1000,
     seed: int = 0,
+    cache: bool = True,
 ) -> MunicipalityReport:
     """Gather the report of one municipality.
 
@@ -372,6 +422,11 @@ def municipality_report(
     k, method : maturity grouping (default three groups: lagging, developing, leaders), see
         :func:`effmuni.cluster_maturity`; it is fitted on all municipalities.
     n_boot, seed : bootstrap resamples and seed of the savings intervals.
+    cache : bool
+        Keep the regional maturity grouping (the same for every municipality of a dataset) in
+        ``$EFFMUNI_CACHE/maturity`` (default ``~/.cache/effmuni/maturity``), keyed by a hash of
+        the dataset's tables and the grouping parameters, so a batch of reports computes it
+        once instead of once per municipality.
 
     Examples
     --------
@@ -398,10 +453,7 @@ def municipality_report(
     annual = annual_effect(savings, dataset.projects, by="municipality_id")
     attainment = target_attainment(savings, by="municipality_id")
 
-    features = maturity_features(dataset)
-    result = cluster_maturity(features, k=k, method=method, seed=seed, n_boot=0)
-    table = result.level_table(lang=lang)
-    scores = result.scores.sort_values(ascending=False)
+    features, table, scores, k_fit = _regional_maturity(dataset, k, method, seed, lang, cache)
     pct = features.rank(pct=True).mul(100).loc[municipality]
     peers = pd.DataFrame(
         {
@@ -423,7 +475,7 @@ def municipality_report(
         annual=annual,
         attainment=attainment,
         level=int(table.loc[municipality, "level"]),
-        k=int(result.k),
+        k=k_fit,
         level_name=str(table.loc[municipality, "level_name"]),
         rank=int(list(scores.index).index(municipality) + 1),
         n_municipalities=len(scores),
