@@ -70,7 +70,8 @@ CALENDAR_DAYS_PER_WORKDAY = 365.25 / 247
 MINUTES_PER_WORKDAY = 480.0
 
 #: output columns of :func:`estimate_savings` (after the ``by`` columns)
-SAVINGS_COLUMNS = (
+#: the lead-time estimate columns, shared by :func:`estimate_savings` and :func:`project_savings`
+_LEAD_COLUMNS = (
     "n_before",
     "n_after",
     "n_open",
@@ -89,15 +90,16 @@ SAVINGS_COLUMNS = (
     "ratio_high",
     "log_ratio",
     "log_ratio_se",
-    "n_work_before",
-    "n_work_after",
+)
+#: the staff touch-time columns, shared likewise
+_WORK_COLUMNS = (
     "work_before_min",
     "work_after_min",
     "work_saving_min",
     "work_saving_min_low",
     "work_saving_min_high",
-    "note",
 )
+SAVINGS_COLUMNS = (*_LEAD_COLUMNS, "n_work_before", "n_work_after", *_WORK_COLUMNS, "note")
 
 
 def _by_columns(by: str | Sequence[str] | None) -> list[str]:
@@ -651,30 +653,9 @@ PROJECT_COLUMNS = (
     "target_reduction_pct",
     "baseline_method",
     "source",
-    "n_before",
-    "n_after",
-    "n_open",
-    "mean_before",
-    "mean_after",
-    "median_before",
-    "median_after",
-    "saving",
-    "saving_low",
-    "saving_high",
-    "saving_pct",
-    "saving_pct_low",
-    "saving_pct_high",
-    "ratio",
-    "ratio_low",
-    "ratio_high",
-    "log_ratio",
-    "log_ratio_se",
+    *_LEAD_COLUMNS,
     "work_source",
-    "work_before_min",
-    "work_after_min",
-    "work_saving_min",
-    "work_saving_min_low",
-    "work_saving_min_high",
+    *_WORK_COLUMNS,
     "planned_saving_pct",
     "regulation_baseline",
     "planned_only",

@@ -73,6 +73,21 @@ def _short(text: object, width: int = 34) -> str:
     return s if len(s) <= width else s[: width - 1] + "…"
 
 
+def _nothing_to_show(fig, ax, lang: str):
+    """An empty figure that says there are no case timings to plot."""
+    ax.text(
+        0.5,
+        0.5,
+        label("fig_no_cases", lang),
+        ha="center",
+        va="center",
+        transform=ax.transAxes,
+        color="0.4",
+    )
+    ax.set_axis_off()
+    return fig
+
+
 def forest_plot(
     savings: pd.DataFrame,
     pooled: pd.DataFrame | None = None,
@@ -115,17 +130,7 @@ def forest_plot(
     fig, ax = new_axes(ax, figsize=(9, 1.6 + 0.26 * max(n_rows, 4)))
     if n_rows == 0:
         ax.set_title(label("fig_forest_title", lang))
-        ax.text(
-            0.5,
-            0.5,
-            label("fig_no_cases", lang),
-            ha="center",
-            va="center",
-            transform=ax.transAxes,
-            color="0.4",
-        )
-        ax.set_axis_off()
-        return fig
+        return _nothing_to_show(fig, ax, lang)
     y = np.arange(len(s))[::-1] + len(rows_pooled) + (1 if len(rows_pooled) else 0)
     has_ci = s["ratio_low"].notna().to_numpy()
     r, lo, hi = (s[c].to_numpy(dtype=float) for c in ("ratio", "ratio_low", "ratio_high"))
@@ -198,17 +203,7 @@ def before_after_plot(
     fig, ax = new_axes(ax, figsize=(max(6, 0.9 * len(projects) + 2), 4.5))
     ax.set_title(label("fig_before_after_title", lang))
     if not projects:
-        ax.text(
-            0.5,
-            0.5,
-            label("fig_no_cases", lang),
-            ha="center",
-            va="center",
-            transform=ax.transAxes,
-            color="0.4",
-        )
-        ax.set_axis_off()
-        return fig
+        return _nothing_to_show(fig, ax, lang)
     for offset, phase in ((-0.2, "before"), (0.2, "after")):
         data = [
             c.loc[(c["project_id"] == p) & (c["phase"] == phase), value].to_numpy(dtype=float)
