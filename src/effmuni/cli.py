@@ -30,7 +30,7 @@ def _print_table(frame: pd.DataFrame, indent: str = "  ") -> None:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .datasets import Dataset
-    from .validate import _format_problem, validate
+    from .validate import format_problem, validate
 
     path = Path(args.path)
     report = validate(path)
@@ -53,7 +53,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         w = report.warnings
         print(f"\nWarnings ({len(w)}):")
         for r in w.head(args.max_errors).itertuples(index=False):
-            print("  " + _format_problem(r))
+            print("  " + format_problem(r))
     if args.quarantine and not report.ok:
         written = report.write_quarantine(args.quarantine)
         if written:

@@ -97,7 +97,7 @@ class ValidationReport:
         lines = [f"{self.source}: {len(self.errors)} problem(s) found"]
         shown = self.errors if limit is None else self.errors.head(limit)
         for r in shown.itertuples(index=False):
-            lines.append("  " + _format_problem(r))
+            lines.append("  " + format_problem(r))
         if limit is not None and len(self.errors) > limit:
             lines.append(f"  … and {len(self.errors) - limit} more")
         return "\n".join(lines)
@@ -106,7 +106,7 @@ class ValidationReport:
         return self.describe_errors()
 
 
-def _format_problem(r) -> str:
+def format_problem(r) -> str:
     where = r.file
     if pd.notna(r.row):
         where += f", row {int(r.row)}"
