@@ -8,6 +8,8 @@ STAMP  := $(VENV)/.installed
 DATA   ?= data/sample
 PORT   ?= 8888
 OLDEST := .venv-oldest
+# results of `effmuni.analyse` are cached here (keyed by data, options and code); `make clean` empties it
+export EFFMUNI_CACHE ?= $(CURDIR)/.cache/effmuni
 
 .DEFAULT_GOAL := help
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
@@ -36,7 +38,7 @@ test-unit: $(STAMP) ## Unit and integration tests and the docstring examples
 	$(BIN)/python -m pytest -q --doctest-modules src/effmuni tests
 
 test-notebooks: $(STAMP) ## Re-run the committed notebooks and compare their outputs (nbval, strict)
-	$(BIN)/python -m pytest -q $(NBVAL) notebooks/
+	EFFMUNI_CACHE=$$(mktemp -d) $(BIN)/python -m pytest -q $(NBVAL) notebooks/
 
 test-oldest: ## Unit tests against the oldest supported versions (requirements/oldest.txt, .venv-oldest)
 	test -x $(OLDEST)/bin/python || $(PYTHON) -m venv $(OLDEST)
@@ -74,6 +76,7 @@ sample: $(STAMP) ## Regenerate data/sample from its seed (byte for byte)
 bench: $(STAMP) ## Run the benchmarks under benchmarks/ (prints figures and ratios)
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
-clean: ## Remove generated output (reports, quarantine, caches); keeps .venv
-	rm -rf reports quarantine .pytest_cache .ruff_cache .hypothesis benchmarks/_data
+clean: ## Remove everything the Makefile creates except .venv (reports, caches, .venv-oldest, build)
+	rm -rf reports quarantine .cache .pytest_cache .ruff_cache .hypothesis benchmarks/_data \
+	    benchmarks/results $(OLDEST) build dist src/*.egg-info
 	find . -name __pycache__ -type d -prune -not -path './.venv/*' -exec rm -rf {} +

@@ -52,4 +52,28 @@ def test_data_readme_holds_the_current_dictionary():
 def test_console_script_is_declared():
     project = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["project"]
     assert project["scripts"] == {"effmuni": "effmuni.cli:main"}
-    assert em.__version__ == project["version"]
+
+
+def test_one_version_source_and_a_licence_file():
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))
+    project = pyproject["project"]
+    assert "version" not in project and "version" in project["dynamic"]
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "effmuni.__version__"}
+    from importlib.metadata import version
+
+    assert version("effmuni") == em.__version__
+    licence = (REPO / "LICENSE").read_text("utf-8")
+    assert project["license"] == "MIT" and licence.startswith("MIT License")
+    assert project["license-files"] == ["LICENSE"]
+
+
+def test_make_clean_removes_what_the_makefile_creates():
+    import subprocess
+
+    out = subprocess.run(
+        ["make", "-n", "clean"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout
+    for made in ("reports", ".cache", ".venv-oldest", "build", "quarantine", ".hypothesis"):
+        assert f" {made} " in out or f" {made}\n" in out, made
+    makefile = (REPO / "Makefile").read_text("utf-8")
+    assert "EFFMUNI_CACHE ?= $(CURDIR)/.cache/effmuni" in makefile
