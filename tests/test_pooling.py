@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import effmuni as em
-from effmuni import pooling
+from effmuni.savings import pooling
 
 # Colditz et al. (1994): 13 trials of the BCG vaccine, (tpos, tneg, cpos, cneg). The
 # DerSimonian–Laird fit published for them (R metafor, rma(method="DL") on dat.bcg):

@@ -10,8 +10,9 @@ import pytest
 from scipy import stats
 
 import effmuni as em
-from effmuni import _bootstrap as bs
 from effmuni import savings as sv
+from effmuni.savings import _bootstrap as bs
+from effmuni.savings import project as sv_project
 
 # ---------------------------------------------------------------------------------------------
 # helpers
@@ -389,7 +390,7 @@ def test_project_savings_prefers_cases_and_converts_working_days(mini_copy):
     # the card alone: working days on the calendar scale
     card = em.passport_savings(em.load_dataset(mini_copy).passport).set_index("project_id")
     assert card.loc["p2", "unit"] == "workday"
-    days = sv._card_days(pd.Series([30.0]), pd.Series(["workday"]))
+    days = sv_project._card_days(pd.Series([30.0]), pd.Series(["workday"]))
     assert days[0] == pytest.approx(30 * 365.25 / 247)
 
 

@@ -9,7 +9,7 @@ __version__ = "0.1.0"  # before the imports: modules key caches on it
 from .batch import run_batch
 from .calendar import is_workday, workdays_between
 from .datasets import Dataset, load_dataset, resolve_path, sample_path
-from .eventlog import EventLogError, log_summary, read_event_log
+from .io import EventLogError, log_summary, read_event_log
 from .maturity import (
     LevelComparison,
     MaturityResult,
@@ -22,7 +22,6 @@ from .maturity import (
     municipality_context,
 )
 from .overview import lead_time_summary, project_coverage, rule_compliance
-from .pooling import pool_savings, target_attainment
 from .report import (
     MunicipalityReport,
     describe_saving,
@@ -34,7 +33,9 @@ from .savings import (
     estimate_savings,
     map_savings,
     passport_savings,
+    pool_savings,
     project_savings,
+    target_attainment,
 )
 from .schema import TABLES, data_dictionary
 from .spc import period_lead_times, xmr

@@ -23,8 +23,7 @@ from .labels import check_lang, label, register, translate_columns
 from .maturity import cluster_maturity, maturity_features
 from .overview import project_coverage
 from .plots._style import COLORS, new_axes
-from .pooling import target_attainment
-from .savings import annual_effect, project_savings
+from .savings import annual_effect, project_savings, target_attainment
 from .schema import TABLE_ORDER
 
 __all__ = ["MunicipalityReport", "describe_saving", "describe_work_wait", "municipality_report"]

@@ -5,7 +5,10 @@ Every interval effmuni reports is a function of resampled means of ``x``, ``x²`
 multinomial count matrix ``W`` (``n_boot × n``) times the group's centred data: the bootstrap is
 a few matrix products, with no Python loop over replicates. Groups with the same number of cases
 in a phase share one ``W``, drawn from a seed derived from ``(seed, phase, n)`` only, so results
-do not depend on how groups are chunked (chunks only bound the memory).
+do not depend on how groups are chunked (chunks only bound the memory), and a project gets the
+same interval whether it is estimated alone or with a thousand others. Replicates of different
+groups are therefore not independent: nothing in effmuni sums replicates across groups (totals
+combine per-project intervals instead, see :func:`effmuni.annual_effect`).
 """
 
 from __future__ import annotations
@@ -333,7 +336,3 @@ def _mean_interval(
         "se": ci["mean_se"],
         "n": smp.n,
     }
-
-
-# --------------------------------------------------------------------------------------------
-# estimate_savings: case timings

@@ -23,11 +23,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..labels import register
 from ._bootstrap import MIN_CASES, _mean_interval
-from .labels import register
-from .savings import _by_columns
+from ._common import _by_columns
 
-__all__ = ["POOL_COLUMNS", "pool_savings", "target_attainment"]
+__all__ = ["ATTAINMENT_COLUMNS", "POOL_COLUMNS", "pool_savings", "target_attainment"]
 
 #: output columns of :func:`pool_savings` (after the ``by`` columns)
 POOL_COLUMNS = (
