@@ -6,6 +6,7 @@ validates it, and does the statistics behind the «Эффективный рег
 
 __version__ = "0.1.0"  # before the imports: modules key caches on it
 
+from .analysis import Analysis, AnalysisConfig, analyse
 from .batch import run_batch
 from .calendar import is_workday, workdays_between
 from .datasets import Dataset, load_dataset, resolve_path, sample_path
@@ -29,6 +30,11 @@ from .report import (
     municipality_report,
 )
 from .savings import (
+    ATTAINMENT_COLUMNS,
+    PASSPORT_COLUMNS,
+    POOL_COLUMNS,
+    PROJECT_COLUMNS,
+    SAVINGS_COLUMNS,
     annual_effect,
     estimate_savings,
     map_savings,
@@ -39,10 +45,19 @@ from .savings import (
 )
 from .schema import TABLES, data_dictionary
 from .spc import period_lead_times, xmr
-from .timing import case_timings, split_at
+from .timing import CASE_TIMING_COLUMNS, case_timings, split_at
 from .validate import DataError, ValidationReport, validate
 
 __all__ = [
+    "ATTAINMENT_COLUMNS",
+    "CASE_TIMING_COLUMNS",
+    "PASSPORT_COLUMNS",
+    "POOL_COLUMNS",
+    "PROJECT_COLUMNS",
+    "SAVINGS_COLUMNS",
+    "Analysis",
+    "AnalysisConfig",
+    "analyse",
     "TABLES",
     "DataError",
     "Dataset",

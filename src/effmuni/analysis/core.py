@@ -1,0 +1,292 @@
+"""``analyse(dataset, config)``: every figure the toolkit reports, computed once."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..maturity import (
+    LevelComparison,
+    MaturityResult,
+    cluster_maturity,
+    compare_levels,
+    maturity_features,
+    maturity_index,
+    municipality_context,
+)
+from ..overview import project_coverage, rule_compliance
+from ..savings import annual_effect, pool_savings, project_savings, target_attainment
+from .cache import dataset_hash, entry_key, load_entry, store_entry
+from .config import AnalysisConfig
+
+__all__ = ["Analysis", "analyse"]
+
+# the tables of an Analysis, in the order they are computed and stored
+_TABLES = (
+    "savings",
+    "pooled_municipality",
+    "pooled_region",
+    "annual_project",
+    "annual_municipality",
+    "annual_region",
+    "attainment_project",
+    "attainment_municipality",
+    "attainment_region",
+    "coverage",
+    "compliance",
+    "features",
+    "context",
+    "index",
+)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the toolkit reports about one dataset under one configuration.
+
+    Computed results carry no language: labels, names and formatting are applied where things
+    are shown (command line, notebooks, report, Excel).
+
+    Attributes
+    ----------
+    config : AnalysisConfig
+    key : str
+        Hash of the data, the configuration and the package source (the cache key).
+    savings : pandas.DataFrame
+        One row per project (:func:`effmuni.project_savings`) with its ``start_date``,
+        ``planned_end`` and ``actual_end``.
+    pooled_municipality, pooled_region : pandas.DataFrame
+        :func:`effmuni.pool_savings` per municipality and for the region.
+    annual_project, annual_municipality, annual_region : pandas.DataFrame
+        :func:`effmuni.annual_effect` at each level.
+    attainment_project, attainment_municipality, attainment_region : pandas.DataFrame
+        :func:`effmuni.target_attainment` at each level.
+    coverage, compliance : pandas.DataFrame
+        :func:`effmuni.project_coverage` and :func:`effmuni.rule_compliance`.
+    features, context : pandas.DataFrame
+        :func:`effmuni.maturity_features` and :func:`effmuni.municipality_context`.
+    maturity : MaturityResult
+        The maturity grouping (:func:`effmuni.cluster_maturity`).
+    index : pandas.DataFrame
+        The rule-based index (:func:`effmuni.maturity_index`), without level names.
+    comparison : LevelComparison
+        Groups versus the index (:func:`effmuni.compare_levels`).
+    """
+
+    config: AnalysisConfig
+    key: str
+    savings: pd.DataFrame
+    pooled_municipality: pd.DataFrame
+    pooled_region: pd.DataFrame
+    annual_project: pd.DataFrame
+    annual_municipality: pd.DataFrame
+    annual_region: pd.DataFrame
+    attainment_project: pd.DataFrame
+    attainment_municipality: pd.DataFrame
+    attainment_region: pd.DataFrame
+    coverage: pd.DataFrame
+    compliance: pd.DataFrame
+    features: pd.DataFrame
+    context: pd.DataFrame
+    maturity: MaturityResult
+    index: pd.DataFrame
+    comparison: LevelComparison
+
+    def savings_tables(self, by: str = "project") -> dict[str, pd.DataFrame]:
+        """The savings tables at one level: ``"project"``, ``"municipality"`` or ``"region"``.
+
+        ``"project"`` gives ``savings``, ``annual`` and ``attainment``; the other levels give
+        ``pooled``, ``annual`` and ``attainment``.
+        """
+        if by not in ("project", "municipality", "region"):
+            raise ValueError(f"by must be project, municipality or region, not {by!r}")
+        first = (
+            ("savings", self.savings)
+            if by == "project"
+            else (
+                "pooled",
+                getattr(self, f"pooled_{by}"),
+            )
+        )
+        return {
+            first[0]: first[1],
+            "annual": getattr(self, f"annual_{by}"),
+            "attainment": getattr(self, f"attainment_{by}"),
+        }
+
+    def municipality(self, municipality_id: str) -> dict[str, object]:
+        """The slice of one municipality: its projects, quarters, totals and maturity group."""
+
+        def rows(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame.loc[frame["municipality_id"] == municipality_id].reset_index(drop=True)
+
+        return {
+            "savings": rows(self.savings),
+            "coverage": rows(self.coverage),
+            "annual": rows(self.annual_municipality),
+            "attainment": rows(self.attainment_municipality),
+            "pooled": rows(self.pooled_municipality),
+            "level": int(self.maturity.levels.get(municipality_id, 0)) or None,
+        }
+
+
+def analyse(dataset, config: AnalysisConfig | None = None, *, cache: bool = True) -> Analysis:
+    """Compute every figure the toolkit reports, once, under one configuration.
+
+    Project savings, pooled and annual figures, target attainment, the one-project-a-quarter
+    rule, the maturity grouping and the rule-based index. The command line, the municipality
+    report, the batch and the notebooks all take their numbers from here, so they agree.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        From :func:`effmuni.load_dataset`.
+    config : AnalysisConfig, optional
+        Every option; the defaults when omitted.
+    cache : bool, default True
+        Reuse (and store) the result in ``$EFFMUNI_CACHE/analysis``, keyed by a hash of the
+        data, the configuration and the package source, so a batch of reports computes the
+        region once and a code change never serves old numbers.
+
+    Returns
+    -------
+    Analysis
+
+    Examples
+    --------
+    >>> import effmuni as em
+    >>> a = em.analyse(em.load_dataset(), em.AnalysisConfig(n_boot=200), cache=False)
+    >>> len(a.savings) == len(em.load_dataset().projects)
+    True
+    >>> a.maturity.k == a.maturity.levels.nunique()
+    True
+    """
+    config = AnalysisConfig() if config is None else config
+    if not isinstance(config, AnalysisConfig):
+        raise TypeError(f"config must be an AnalysisConfig, not {type(config).__name__}")
+    key = entry_key("analysis", dataset_hash(dataset), config.as_dict())
+    if cache:
+        hit = load_entry("analysis", key)
+        if hit is not None:
+            restored = _restore(config, key, *hit)
+            if restored is not None:
+                return restored
+    tables, maturity = _compute(dataset, config)
+    if cache:
+        store_entry("analysis", key, *_storable(tables, maturity))
+    return _assemble(config, key, tables, maturity)
+
+
+def _compute(dataset, c: AnalysisConfig) -> tuple[dict[str, pd.DataFrame], MaturityResult]:
+    boot = {"confidence": c.confidence, "n_boot": c.n_boot, "seed": c.seed}
+    common = {"include_regulation_baselines": c.include_regulation_baselines}
+    sav = project_savings(dataset, **boot)
+    dates = dataset.projects[["project_id", "start_date", "planned_end", "actual_end"]]
+    sav = sav.merge(dates, on="project_id", how="left")
+    t: dict[str, pd.DataFrame] = {"savings": sav}
+    for level, key in (("municipality", "municipality_id"), ("region", None)):
+        t[f"pooled_{level}"] = pool_savings(sav, by=key, **boot, **common)
+    for level, key in (
+        ("project", "project_id"),
+        ("municipality", "municipality_id"),
+        ("region", None),
+    ):
+        t[f"annual_{level}"] = annual_effect(sav, by=key, **common)
+        t[f"attainment_{level}"] = target_attainment(sav, by=key, **common)
+    t["coverage"] = project_coverage(dataset)
+    t["compliance"] = rule_compliance(t["coverage"])
+    t["features"] = maturity_features(dataset, as_of=c.as_of, merged=c.merged)
+    t["context"] = municipality_context(dataset, as_of=c.as_of, merged=c.merged)
+    maturity = cluster_maturity(
+        t["features"], k=c.k, method=c.method, seed=c.seed, n_boot=c.maturity_n_boot
+    )
+    index = maturity_index(t["features"])
+    t["index"] = index.drop(columns=["index_level_name"], errors="ignore")
+    return t, maturity
+
+
+def _assemble(c, key, tables, maturity) -> Analysis:
+    comparison = compare_levels(maturity, tables["index"])
+    return Analysis(config=c, key=key, maturity=maturity, comparison=comparison, **tables)
+
+
+# --------------------------------------------------------------------------- storage
+# The maturity grouping is stored as its tables; its fitted scikit-learn model is not data, so
+# on reading the (deterministic, millisecond) fit is redone with the stored k and every other
+# attribute (stability bootstrap, k selection, …) is restored from the cache.
+
+
+def _frame_out(value) -> tuple[pd.DataFrame, dict]:
+    """A value as a Parquet-ready frame plus what is needed to restore it exactly."""
+    if isinstance(value, np.ndarray):
+        return pd.DataFrame({"value": value}), {"type": "array"}
+    if isinstance(value, pd.Series):
+        info = {"type": "series", "name": value.name}
+        value = value.to_frame(name="value")
+    else:
+        info = {"type": "frame"}
+    cols = list(value.columns)
+    if not all(isinstance(col, str) for col in cols):
+        info["columns"] = [c.item() if hasattr(c, "item") else c for c in cols]
+        value = value.set_axis([str(col) for col in cols], axis=1)
+    return value, info
+
+
+def _frame_in(frame: pd.DataFrame, info: dict):
+    if "columns" in info:
+        frame = frame.set_axis(info["columns"], axis=1)
+    if info["type"] == "array":
+        return frame["value"].to_numpy()
+    if info["type"] == "series":
+        return frame["value"].rename(info["name"])
+    return frame
+
+
+def _storable(tables: dict[str, pd.DataFrame], maturity: MaturityResult):
+    out: dict[str, pd.DataFrame] = {}
+    infos: dict[str, dict] = {}
+    for name, frame in tables.items():
+        out[name], infos[name] = _frame_out(frame)
+    scalars = {}
+    for f in dataclasses.fields(maturity):
+        if f.name == "model" or f.name.startswith("_") or f.name == "features":
+            continue
+        value = getattr(maturity, f.name)
+        if isinstance(value, pd.DataFrame | pd.Series | np.ndarray):
+            out[f"maturity.{f.name}"], infos[f"maturity.{f.name}"] = _frame_out(value)
+        elif value is None or isinstance(value, str | int | float | bool | np.generic):
+            scalars[f.name] = value.item() if isinstance(value, np.generic) else value
+    return out, {"frames": infos, "maturity": scalars}
+
+
+def _restore(config, key, frames: dict[str, pd.DataFrame], meta: dict) -> Analysis | None:
+    try:
+        infos = meta["frames"]
+        tables = {name: _frame_in(frames[name], infos[name]) for name in _TABLES}
+        stored = {
+            name.split(".", 1)[1]: _frame_in(frame, infos[name])
+            for name, frame in frames.items()
+            if name.startswith("maturity.")
+        }
+        scalars = meta["maturity"]
+        fit = cluster_maturity(
+            tables["features"],
+            k=int(scalars["k"]),
+            method=scalars["method"],
+            seed=int(scalars["seed"]),
+            n_boot=0,
+        )
+        names = {f.name for f in dataclasses.fields(fit)}
+        changes = {k: v for k, v in {**scalars, **stored}.items() if k in names}
+        changes.update({k: None for k in names if k not in changes and k in _NULLABLE})
+        maturity = dataclasses.replace(fit, **changes)
+    except (KeyError, ValueError, TypeError):
+        return None
+    return _assemble(config, key, tables, maturity)
+
+
+# maturity attributes that may be None (not stored when None)
+_NULLABLE = {"probabilities"}
