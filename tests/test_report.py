@@ -12,13 +12,16 @@ from conftest import REPO, output_problems, outputs_text
 import effmuni as em
 
 
+CFG = em.AnalysisConfig(n_boot=200, maturity_n_boot=20)
+
+
 @pytest.fixture(scope="module")
 def ds():
     return em.load_dataset()
 
 
 def test_project_counts_and_rule_coverage(ds):
-    rep = em.municipality_report(ds, "shemurshinsky", n_boot=200)
+    rep = em.municipality_report(ds, "shemurshinsky", config=CFG)
     pm_ = ds.project_municipality()
     expected = set(pm_.loc[pm_["municipality_id"] == "shemurshinsky", "project_id"])
     assert set(rep.projects["project_id"]) == expected
@@ -32,15 +35,17 @@ def test_project_counts_and_rule_coverage(ds):
 
 
 def test_merged_unit_says_so_in_english(ds):
-    rep = em.municipality_report(ds, "kanash", lang="en", n_boot=200)
+    rep = em.municipality_report(ds, "kanash", lang="en", config=CFG)
     assert rep.name == "Kanash"
     assert "ceased to exist on 31.12.2024 and merged into Kanashsky" in rep.lead_md()
     assert rep.projects_table().columns[0] == "Project"
 
 
 def test_maturity_rank_and_level_match_the_clustering(ds):
-    rep = em.municipality_report(ds, "novocheboksarsk", n_boot=200)
-    result = em.cluster_maturity(em.maturity_features(ds), k=3, seed=0, n_boot=0)
+    rep = em.municipality_report(ds, "novocheboksarsk", config=CFG)
+    # the same grouping as the maturity command: k chosen by the data, not fixed
+    result = em.cluster_maturity(em.maturity_features(ds), k="auto", seed=0, n_boot=0)
+    assert rep.k == result.k
     assert rep.level == int(result.levels["novocheboksarsk"])
     assert (
         rep.rank
@@ -51,7 +56,7 @@ def test_maturity_rank_and_level_match_the_clustering(ds):
 
 
 def test_savings_text_matches_annual_effect(ds):
-    rep = em.municipality_report(ds, "cheboksary", n_boot=200)
+    rep = em.municipality_report(ds, "cheboksary", config=CFG)
     a = rep.annual.iloc[0]
     hours = f"{a['staff_hours']:,.0f}".replace(",", "\u00a0")
     assert f"**{hours}** часов" in rep.savings_md()
@@ -105,21 +110,18 @@ def test_describe_saving_without_a_phase(ds):
     )
 
 
-def test_regional_maturity_is_cached_by_dataset_content(ds, tmp_path, monkeypatch, mini_dir):
+def test_reports_share_one_cached_analysis(ds, tmp_path, monkeypatch, mini_dir):
     monkeypatch.setenv("EFFMUNI_CACHE", str(tmp_path))
-    first = em.municipality_report(ds, "cheboksary", n_boot=100)
-    files = list((tmp_path / "maturity").glob("*.pkl"))
-    assert len(files) == 1
-    again = em.municipality_report(ds, "kanash", n_boot=100)  # another unit, same dataset: a hit
-    assert list((tmp_path / "maturity").glob("*.pkl")) == files
-    fresh = em.municipality_report(ds, "kanash", n_boot=100, cache=False)
+    first = em.municipality_report(ds, "cheboksary", config=CFG)
+    entries = list((tmp_path / "analysis").iterdir())
+    assert len(entries) == 1
+    again = em.municipality_report(ds, "kanash", config=CFG)  # another unit, same dataset: a hit
+    assert list((tmp_path / "analysis").iterdir()) == entries
+    fresh = em.municipality_report(ds, "kanash", config=CFG, cache=False)
     assert (again.level, again.rank, again.k) == (fresh.level, fresh.rank, fresh.k)
     assert again.peers.equals(fresh.peers)
+    assert again.projects.equals(fresh.projects)
     assert first.n_municipalities == fresh.n_municipalities
-    # other data (or other parameters) never reuse the entry
-    em.municipality_report(em.load_dataset(mini_dir), "kanash", n_boot=100, k=2)
-    assert len(list((tmp_path / "maturity").glob("*.pkl"))) == 2
-    # a damaged entry is recomputed, not trusted
-    files[0].write_bytes(b"not a pickle")
-    again = em.municipality_report(ds, "kanash", n_boot=100)
-    assert (again.level, again.rank) == (fresh.level, fresh.rank)
+    # other data (or other options) never reuse the entry
+    em.municipality_report(em.load_dataset(mini_dir), "kanash", config=CFG.replace(k=2))
+    assert len(list((tmp_path / "analysis").iterdir())) == 2

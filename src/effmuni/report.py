@@ -8,23 +8,16 @@ written here, in Russian (default) or English, so the notebook stays a sequence 
 
 from __future__ import annotations
 
-import hashlib
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from . import __version__
+from .analysis import Analysis, AnalysisConfig, analyse
 from .datasets import Dataset
 from .labels import check_lang, label, register, translate_columns
-from .maturity import cluster_maturity, maturity_features
-from .overview import project_coverage
-from .plots._style import COLORS, new_axes
-from .savings import annual_effect, project_savings, target_attainment
-from .schema import TABLE_ORDER
+from .plots.style import COLORS, new_axes
 
 __all__ = ["MunicipalityReport", "describe_saving", "describe_work_wait", "municipality_report"]
 
@@ -355,62 +348,20 @@ class MunicipalityReport:
         return fig
 
 
-def _dataset_key(dataset: Dataset, *parts) -> str:
-    """A content hash of every table of ``dataset`` plus ``parts`` (stable across processes)."""
-    h = hashlib.sha256()
-    for name in TABLE_ORDER:
-        frame = dataset.table(name)
-        h.update(name.encode())
-        h.update(",".join(map(str, frame.columns)).encode())
-        h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    h.update(repr(parts).encode())
-    return h.hexdigest()[:32]
-
-
-def _regional_maturity(dataset: Dataset, k, method: str, seed: int, lang: str, cache: bool):
-    """Maturity features, level table, sorted scores and k of all municipalities (cached)."""
-    path = None
-    if cache:
-        root = Path(os.environ.get("EFFMUNI_CACHE", Path.home() / ".cache" / "effmuni"))
-        key = _dataset_key(dataset, k, method, seed, lang, __version__)
-        path = root / "maturity" / f"{key}.pkl"
-        if path.exists():
-            try:
-                hit = pd.read_pickle(path)
-                return hit["features"], hit["table"], hit["scores"], hit["k"]
-            except Exception:  # a damaged cache file is recomputed, never trusted
-                path.unlink(missing_ok=True)
-    features = maturity_features(dataset)
-    result = cluster_maturity(features, k=k, method=method, seed=seed, n_boot=0)
-    out = {
-        "features": features,
-        "table": result.level_table(lang=lang),
-        "scores": result.scores.sort_values(ascending=False),
-        "k": int(result.k),
-    }
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            pd.to_pickle(out, tmp)
-            os.replace(tmp, path)  # atomic: parallel reports never read half a file
-        except OSError:
-            pass  # a read-only home is no reason to fail a report
-    return out["features"], out["table"], out["scores"], out["k"]
-
-
 def municipality_report(
     dataset: Dataset,
     municipality: str,
     *,
     lang: str = "ru",
-    k: int | str = 3,
-    method: str = "ward",
-    n_boot: int = 1000,
-    seed: int = 0,
+    config: AnalysisConfig | None = None,
+    analysis: Analysis | None = None,
     cache: bool = True,
 ) -> MunicipalityReport:
     """Gather the report of one municipality.
+
+    Every figure comes from :func:`effmuni.analyse` of the whole dataset, so the report shows
+    the same savings and the same maturity group as the ``savings`` and ``maturity`` commands
+    and notebooks 02 and 03 run with the same configuration.
 
     Parameters
     ----------
@@ -418,21 +369,21 @@ def municipality_report(
     municipality : str
         A ``municipality_id`` of the dataset.
     lang : {"ru", "en"}
-    k, method : maturity grouping (default three groups: lagging, developing, leaders), see
-        :func:`effmuni.cluster_maturity`; it is fitted on all municipalities.
-    n_boot, seed : bootstrap resamples and seed of the savings intervals.
+    config : AnalysisConfig, optional
+        The analysis options (defaults when omitted).
+    analysis : Analysis, optional
+        An analysis of ``dataset`` computed already (``config`` is then ignored).
     cache : bool
-        Keep the regional maturity grouping (the same for every municipality of a dataset) in
-        ``$EFFMUNI_CACHE/maturity`` (default ``~/.cache/effmuni/maturity``), keyed by a hash of
-        the dataset's tables and the grouping parameters, so a batch of reports computes it
-        once instead of once per municipality.
+        Let :func:`effmuni.analyse` reuse its cached result, so a batch of reports computes
+        the region once instead of once per municipality.
 
     Examples
     --------
     >>> import effmuni as em
-    >>> rep = em.municipality_report(em.load_dataset(), "cheboksary", lang="en", n_boot=200)
-    >>> rep.name, rep.k
-    ('Cheboksary', 3)
+    >>> cfg = em.AnalysisConfig(n_boot=200)
+    >>> rep = em.municipality_report(em.load_dataset(), "cheboksary", lang="en", config=cfg)
+    >>> rep.name, rep.k == em.analyse(em.load_dataset(), cfg).maturity.k
+    ('Cheboksary', True)
     """
     check_lang(lang)
     muni = dataset.municipalities.set_index("municipality_id")
@@ -440,44 +391,50 @@ def municipality_report(
         raise ValueError(
             f"unknown municipality {municipality!r}; the dataset has: {', '.join(muni.index)}"
         )
+    if analysis is None:
+        analysis = analyse(dataset, config, cache=cache)
     name_col = "name_ru" if lang == "ru" else "name_en"
     info = muni.loc[municipality].copy()
     if pd.notna(info.get("successor_id")) and info["successor_id"] in muni.index:
         info["successor_name"] = muni.loc[info["successor_id"], name_col]
-    coverage = project_coverage(dataset)
-    coverage = coverage.loc[coverage["municipality_id"] == municipality].reset_index(drop=True)
-    savings = project_savings(dataset, municipality=municipality, n_boot=n_boot, seed=seed)
-    dates = dataset.projects[["project_id", "start_date", "planned_end", "actual_end"]]
-    savings = savings.merge(dates, on="project_id", how="left")
-    annual = annual_effect(savings, dataset.projects, by="municipality_id")
-    attainment = target_attainment(savings, by="municipality_id")
-
-    features, table, scores, k_fit = _regional_maturity(dataset, k, method, seed, lang, cache)
-    pct = features.rank(pct=True).mul(100).loc[municipality]
-    peers = pd.DataFrame(
-        {
-            "feature": features.columns,
-            "feature_label": [label(c, lang) for c in features.columns],
-            "value": features.loc[municipality].to_numpy(),
-            "median": features.median().to_numpy(),
-            "percentile": pct.to_numpy(),
-        }
-    )
-    dates = pd.concat([dates["start_date"], dates["actual_end"]]).dropna()
+    part = analysis.municipality(municipality)
+    features = analysis.features
+    maturity = analysis.maturity
+    # a unit merged away is folded into its successor: it is read at its successor's place
+    placed = municipality if municipality in features.index else info.get("successor_id")
+    if placed in features.index:
+        pct = features.rank(pct=True).mul(100).loc[placed]
+        peers = pd.DataFrame(
+            {
+                "feature": features.columns,
+                "feature_label": [label(c, lang) for c in features.columns],
+                "value": features.loc[placed].to_numpy(),
+                "median": features.median().to_numpy(),
+                "percentile": pct.to_numpy(),
+            }
+        )
+        level = int(maturity.levels[placed])
+        scores = maturity.scores.sort_values(ascending=False)
+        rank = int(list(scores.index).index(placed) + 1)
+    else:
+        peers = pd.DataFrame(columns=["feature", "feature_label", "value", "median", "percentile"])
+        level, rank = 0, 0
+    p = dataset.projects
+    dates = pd.concat([p["start_date"], p["actual_end"]]).dropna()
     return MunicipalityReport(
         municipality_id=municipality,
         name=str(info[name_col]),
         lang=lang,
         info=info,
-        coverage=coverage,
-        projects=savings,
-        annual=annual,
-        attainment=attainment,
-        level=int(table.loc[municipality, "level"]),
-        k=k_fit,
-        level_name=str(table.loc[municipality, "level_name"]),
-        rank=int(list(scores.index).index(municipality) + 1),
-        n_municipalities=len(scores),
+        coverage=part["coverage"],
+        projects=part["savings"],
+        annual=part["annual"],
+        attainment=part["attainment"],
+        level=level,
+        k=int(maturity.k),
+        level_name=str(maturity.level_names(lang).get(level, "—")),
+        rank=rank,
+        n_municipalities=len(maturity.levels),
         peers=peers,
         as_of=dates.max() if len(dates) else pd.Timestamp("today").normalize(),
     )

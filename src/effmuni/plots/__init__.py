@@ -4,11 +4,11 @@ Every figure function takes ``lang="ru"`` and an optional ``ax``; it returns the
 ``Figure``. Cyrillic renders with matplotlib's bundled DejaVu Sans: :func:`use_style` puts it at
 the end of the font list so no system font is needed and no glyph goes missing.
 
-Topic modules: :mod:`effmuni.plots._style` (style, colours), and one module per analysis
+Topic modules: :mod:`effmuni.plots.style` (style, colours), and one module per analysis
 (``savings``, ``maturity``, ``overview``) re-exported here.
 """
 
 from . import maturity, overview, savings
-from ._style import COLORS, FONT_FAMILY, new_axes, use_style
+from .style import COLORS, FONT_FAMILY, new_axes, use_style
 
 __all__ = ["COLORS", "FONT_FAMILY", "maturity", "new_axes", "overview", "savings", "use_style"]

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..labels import check_lang, label, register
-from ._style import COLORS, new_axes
+from .style import COLORS, new_axes
 
 __all__ = ["feature_heatmap", "level_colors", "level_profiles", "pca_biplot", "silhouette_plot"]
 

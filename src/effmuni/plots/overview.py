@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ..labels import label, register
-from ._style import COLORS, new_axes
+from .style import COLORS, new_axes
 
 __all__ = ["coverage_heatmap", "lead_time_distributions", "xmr_chart"]
 

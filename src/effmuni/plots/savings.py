@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from ..labels import check_lang, label, register
-from ._style import COLORS, new_axes, use_style
+from .style import COLORS, new_axes, use_style
 
 __all__ = [
     "annual_effect_plot",
