@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import DATA, edit
 
 import effmuni as em
-from conftest import DATA, edit
 from effmuni import labels
 from effmuni.maturity import FEATURE_GROUPS, FEATURES
 

@@ -11,7 +11,6 @@ from conftest import REPO, output_problems, outputs_text
 
 import effmuni as em
 
-
 CFG = em.AnalysisConfig(n_boot=200, maturity_n_boot=20)
 
 
