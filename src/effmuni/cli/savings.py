@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 import pandas as pd
 
-__all__ = ["register", "savings_tables"]
+from ._common import (
+    add_dataset_argument,
+    add_lang_argument,
+    fail,
+    print_table,
+    print_written,
+    with_dataset,
+)
+
+__all__ = ["add_parser", "savings_tables"]
 
 #: the main table of each level (the one a CSV file holds), then the other sheets
 _SHEETS = {
@@ -91,8 +99,7 @@ def savings_tables(
     ``attainment`` per project; ``"municipality"`` and ``"region"`` give ``pooled``,
     ``annual`` and ``attainment`` per municipality or for the whole region.
     """
-    from .pooling import pool_savings, target_attainment
-    from .savings import annual_effect, project_savings
+    from ..savings import annual_effect, pool_savings, project_savings, target_attainment
 
     key = {"project": "project_id", "municipality": "municipality_id", "region": None}[by]
     sav = project_savings(dataset, confidence=confidence, n_boot=n_boot, seed=seed)
@@ -143,30 +150,27 @@ def _with_names(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .datasets import load_dataset
-    from .excel import write_tables
-    from .labels import label
-    from .plots.savings import municipality_names
-    from .savings import translate_table
-    from .validate import DataError
+    from ..excel import write_tables
+    from ..labels import label
+    from ..plots.savings import municipality_names
+    from ..savings import translate_table
 
     lang = args.lang
-    try:
-        ds = load_dataset(args.path)
-        tables = savings_tables(
+    outcome = with_dataset(
+        "savings",
+        args.path,
+        lambda ds: savings_tables(
             ds,
             by=args.by,
             confidence=args.confidence,
             n_boot=args.n_boot,
             seed=args.seed,
             include_regulation_baselines=args.include_regulation_baselines,
-        )
-    except DataError as e:
-        print(f"effmuni savings: the data has problems; fix them first:\n{e}", file=sys.stderr)
-        return 1
-    except ValueError as e:
-        print(f"effmuni savings: error: {e}", file=sys.stderr)
-        return 1
+        ),
+    )
+    if isinstance(outcome, int):
+        return outcome
+    ds, tables = outcome
     names = municipality_names(ds, lang)
     ru = lang == "ru"
     if args.out:
@@ -182,9 +186,8 @@ def _run(args: argparse.Namespace) -> int:
         try:
             written = write_tables(frames, out, lang=lang)
         except (OSError, ValueError) as e:
-            print(f"effmuni savings: cannot write {out}: {e}", file=sys.stderr)
-            return 1
-        print(f"{'Записано' if ru else 'Wrote'}: {written}")
+            return fail("savings", f"cannot write {out}: {e}")
+        print_written(written, lang)
         return 0
     level = int(round(100 * args.confidence))
     print(
@@ -197,8 +200,7 @@ def _run(args: argparse.Namespace) -> int:
         shown = translate_table(frame[cols], lang, digits=1, names=names).astype(object)
         shown = shown.where(shown.notna(), "—")
         print(f"\n{_TITLES[name][0 if ru else 1]}")
-        text = shown.to_string(index=False)
-        print("\n".join("  " + line for line in text.splitlines()))
+        print_table(shown)
     if not args.include_regulation_baselines:
         print(
             "\nПроекты с регламентным сроком вместо измеренной базы не вошли в итоги "
@@ -210,7 +212,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers) -> None:
+def add_parser(subparsers) -> None:
     """Add the ``savings`` subcommand."""
     p = subparsers.add_parser(
         "savings",
@@ -221,12 +223,7 @@ def register(subparsers) -> None:
             "writes .xlsx (all tables) or .csv (the main table) with --out."
         ),
     )
-    p.add_argument(
-        "path",
-        nargs="?",
-        default=None,
-        help="a folder of tables or one .xlsx workbook (default: the bundled sample)",
-    )
+    add_dataset_argument(p)
     p.add_argument(
         "--by",
         choices=("project", "municipality", "region"),
@@ -238,7 +235,7 @@ def register(subparsers) -> None:
         metavar="FILE",
         help="write FILE.xlsx (every table of the level) or FILE.csv (the main table)",
     )
-    p.add_argument("--lang", choices=("ru", "en"), default="ru", help="language (default: ru)")
+    add_lang_argument(p)
     p.add_argument(
         "--confidence",
         type=_confidence,
@@ -262,7 +259,7 @@ def register(subparsers) -> None:
 
 
 def _register_labels() -> None:
-    from .labels import register as reg
+    from ..labels import register as reg
 
     reg(
         {

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 import pandas as pd
 
-__all__ = ["maturity_tables", "register"]
+from ._common import (
+    add_dataset_argument,
+    add_lang_argument,
+    print_indented,
+    print_written,
+    with_dataset,
+)
+
+__all__ = ["add_parser", "maturity_tables"]
 
 
 def _k(value: str) -> int | str:
@@ -42,8 +49,8 @@ def maturity_tables(
     Returns a dict of tidy frames with canonical column names: ``summary``, ``levels``,
     ``profiles``, ``features``, ``index comparison`` and ``crosstab``.
     """
-    from .labels import label
-    from .maturity import (
+    from ..labels import label
+    from ..maturity import (
         cluster_maturity,
         compare_levels,
         maturity_features,
@@ -113,30 +120,26 @@ def maturity_tables(
 
 
 def _print(title: str, frame: pd.DataFrame, lang: str) -> None:
-    from .labels import translate_columns
+    from ..labels import translate_columns
 
     print(f"\n{title}")
     # the index becomes a column first: headers are translated on columns only
-    text = translate_columns(frame.reset_index(), lang).to_string(index=False)
-    print("\n".join("  " + line for line in text.splitlines()))
+    print_indented(translate_columns(frame.reset_index(), lang).to_string(index=False))
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .datasets import load_dataset
-    from .excel import write_tables
-    from .validate import DataError
+    from ..excel import write_tables
 
-    try:
-        ds = load_dataset(args.path)
-        tables = maturity_tables(
+    outcome = with_dataset(
+        "maturity",
+        args.path,
+        lambda ds: maturity_tables(
             ds, k=args.k, method=args.method, seed=args.seed, as_of=args.as_of, lang=args.lang
-        )
-    except DataError as e:
-        print(f"effmuni maturity: the data has problems; fix them first:\n{e}", file=sys.stderr)
-        return 1
-    except ValueError as e:
-        print(f"effmuni maturity: error: {e}", file=sys.stderr)
-        return 1
+        ),
+    )
+    if isinstance(outcome, int):
+        return outcome
+    _, tables = outcome
     ru = args.lang == "ru"
     if args.out:
         out = str(args.out)
@@ -152,7 +155,7 @@ def _run(args: argparse.Namespace) -> int:
                 "crosstab": tables["crosstab"].reset_index(),
             }
             written = write_tables(frames, out, lang=args.lang)
-        print(f"{'Записано' if ru else 'Wrote'}: {written}")
+        print_written(written, args.lang)
         return 0
     for item, value in tables["summary"].itertuples(index=False):
         print(f"{item:<40}{value}")
@@ -162,7 +165,7 @@ def _run(args: argparse.Namespace) -> int:
         shown.round({"maturity_score": 2, "silhouette": 2, "index_score": 0, "probability": 2}),
         args.lang,
     )
-    from .labels import label
+    from ..labels import label
 
     prof = tables["profiles"]
     prof_t = prof.drop(columns=["level_name", "n_municipalities"]).T.round(2)
@@ -184,7 +187,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers) -> None:
+def add_parser(subparsers) -> None:
     """Add the ``maturity`` subcommand."""
     p = subparsers.add_parser(
         "maturity",
@@ -194,12 +197,7 @@ def register(subparsers) -> None:
             "them with the rule-based index. Prints a table, or writes .xlsx/.csv with --out."
         ),
     )
-    p.add_argument(
-        "path",
-        nargs="?",
-        default=None,
-        help="a folder of tables or one .xlsx workbook (default: the bundled sample)",
-    )
+    add_dataset_argument(p)
     p.add_argument(
         "--k", type=_k, default="auto", help="number of levels, or 'auto' (default: auto)"
     )
@@ -217,7 +215,7 @@ def register(subparsers) -> None:
         metavar="DATE",
         help="reference date, e.g. 2025-12-31 (default: all the data)",
     )
-    p.add_argument("--lang", choices=("ru", "en"), default="ru", help="language (default: ru)")
+    add_lang_argument(p)
     p.add_argument(
         "--out",
         metavar="FILE",

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-__all__ = ["register"]
+from ._common import data_problems, fail
+
+__all__ = ["add_parser"]
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .batch import parse_parameter, run_batch
-    from .validate import DataError
+    from ..batch import parse_parameter, run_batch
+    from ..validate import DataError
 
     params = {name: parse_parameter(value) for name, value in args.parameters or []}
     try:
@@ -29,11 +30,9 @@ def _run(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
         )
     except DataError as e:
-        print(f"effmuni batch: the data has problems; fix them first:\n{e}", file=sys.stderr)
-        return 1
+        return data_problems("batch", e)
     except (ValueError, FileNotFoundError) as e:
-        print(f"effmuni batch: error: {e}", file=sys.stderr)
-        return 2
+        return fail("batch", f"error: {e}", code=2)
     shown = summary[["municipality_id", "status", "seconds", "error"]]
     print(shown.to_string(index=False))
     counts = summary["status"].value_counts().to_dict()
@@ -47,32 +46,8 @@ def _run(args: argparse.Namespace) -> int:
     return 1 if (summary["status"] == "failed").any() else 0
 
 
-def _refresh(args: argparse.Namespace) -> int:
-    from .batch import refresh_notebook
-
-    status = 0
-    for nb in args.notebooks:
-        try:
-            refresh_notebook(nb, timeout=args.timeout)
-            print(f"refreshed {nb}")
-        except Exception as e:  # report every notebook, then fail
-            first = str(e).strip().splitlines()
-            print(
-                f"{nb}: failed: {type(e).__name__}: {first[-1] if first else ''}", file=sys.stderr
-            )
-            status = 1
-    return status
-
-
-def register(subparsers) -> None:
-    """Add the ``batch`` and ``refresh`` subcommands."""
-    r = subparsers.add_parser(
-        "refresh", help="re-execute notebooks in place so their stored outputs are current"
-    )
-    r.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
-    r.add_argument("--timeout", type=float, default=600, help="seconds per cell (default 600)")
-    r.set_defaults(func=_refresh)
-
+def add_parser(subparsers) -> None:
+    """Add the ``batch`` subcommand."""
     p = subparsers.add_parser(
         "batch",
         help="run a notebook once per municipality (papermill; parallel, resumable)",
