@@ -1,0 +1,122 @@
+"""Writing the sample: CSV text formatted identically on every platform, and its README."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from ..schema import TABLE_ORDER, TABLES
+from ._clock import AS_OF
+from ._generate import generate
+from ._reference import read_text
+
+
+def _fmt_cells(series: pd.Series, kind: str) -> list[str]:
+    """Format one column's cells as text, identically on every platform."""
+    out = []
+    for v in series.tolist():
+        if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
+            out.append("")
+        elif kind == "float":
+            text = f"{v:.4f}".rstrip("0").rstrip(".")
+            out.append(text if text != "-0" else "0")
+        elif kind == "int":
+            out.append(str(int(v)))
+        elif kind == "bool":
+            out.append("true" if v else "false")
+        elif kind == "date":
+            out.append(f"{v:%Y-%m-%d}")
+        elif kind == "datetime":
+            out.append(f"{v:%Y-%m-%d %H:%M}")
+        else:
+            out.append(str(v))
+    return out
+
+
+def _csv_text(table: str, frame: pd.DataFrame) -> str:
+    spec = TABLES[table]
+    columns = [_fmt_cells(frame[c.name], c.kind) for c in spec.columns]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(spec.column_names)
+    writer.writerows(zip(*columns, strict=True))
+    return buffer.getvalue()
+
+
+def _readme(tables: dict[str, pd.DataFrame], seed: int) -> str:
+    """The sample's ``README.md``: the template ``sample_readme.md`` with the figures filled in."""
+    mun, inst, proj = tables["municipalities"], tables["institutions"], tables["projects"]
+    models = inst["model_level"].value_counts()
+    stages = proj["stage"].value_counts()
+    stage_text = ", ".join(
+        f"{s} {int(stages.get(s, 0))}" for s in TABLES["projects"].column("stage").categories
+    )
+    methods = proj["baseline_method"].value_counts()
+    method_text = ", ".join(
+        f"{s} {int(methods.get(s, 0))}"
+        for s in TABLES["projects"].column("baseline_method").categories
+    )
+    cases = tables["cases"]
+    return read_text("sample_readme.md").format(
+        seed=seed,
+        n_municipalities=len(mun),
+        n_institutions=len(inst),
+        models_local=int(models.get("local", 0)),
+        models_regional=int(models.get("regional", 0)),
+        models_federal=int(models.get("federal", 0)),
+        n_projects=len(proj),
+        as_of=f"{AS_OF:%Y-%m-%d}",
+        stages=stage_text,
+        baseline_methods=method_text,
+        n_passport=len(tables["passport"]),
+        n_steps=len(tables["steps"]),
+        n_mapped_projects=tables["steps"]["project_id"].nunique(),
+        n_cases=len(cases),
+        n_logged_projects=cases["project_id"].nunique(),
+        n_open_cases=int(cases["completed"].isna().sum()),
+        n_engagement=len(tables["engagement"]),
+    )
+
+
+def write_sample(out_dir: str | Path, seed: int = 2023) -> list[Path]:
+    """Write the synthetic sample dataset (CSV files and a README) into ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Folder to write; created when missing. Existing files of the same names are replaced.
+    seed : int, default 2023
+        Seed passed to :func:`generate`; the same seed gives byte-identical files.
+
+    Returns
+    -------
+    list of Path
+        The files written: one ``<table>.csv`` per table in
+        :data:`effmuni.schema.TABLE_ORDER`, then ``README.md``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import effmuni as em
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     paths = write_sample(tmp, seed=2023)
+    ...     report = em.validate(tmp)
+    >>> [p.name for p in paths][-2:], report.ok, report.warnings.empty
+    (['engagement.csv', 'README.md'], True, True)
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tables = generate(seed)
+    written = []
+    for name in TABLE_ORDER:
+        path = out / f"{name}.csv"
+        path.write_bytes(_csv_text(name, tables[name]).encode("utf-8"))
+        written.append(path)
+    readme = out / "README.md"
+    readme.write_bytes(_readme(tables, seed).encode("utf-8"))
+    written.append(readme)
+    return written
