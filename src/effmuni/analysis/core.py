@@ -117,6 +117,39 @@ class Analysis:
             "attainment": getattr(self, f"attainment_{by}"),
         }
 
+    def scope(self, municipality: str | None = None) -> dict[str, pd.DataFrame]:
+        """The savings tables of the region, or of one municipality.
+
+        Returns ``savings`` (projects), ``pooled`` (per municipality), ``total`` (the pooled
+        estimate of the scope: the region, or the municipality's own row), ``annual`` (per
+        municipality), ``annual_total`` and ``attainment`` (per municipality). With
+        ``municipality`` None or ``"all"`` the scope is the whole region.
+        """
+        if municipality in (None, "all"):
+            return {
+                "savings": self.savings,
+                "pooled": self.pooled_municipality,
+                "total": self.pooled_region,
+                "annual": self.annual_municipality,
+                "annual_total": self.annual_region,
+                "attainment": self.attainment_municipality,
+            }
+        if municipality not in set(self.features.index) | set(self.coverage["municipality_id"]):
+            raise ValueError(f"unknown municipality {municipality!r}")
+
+        def rows(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame.loc[frame["municipality_id"] == municipality].reset_index(drop=True)
+
+        pooled, annual = rows(self.pooled_municipality), rows(self.annual_municipality)
+        return {
+            "savings": rows(self.savings),
+            "pooled": pooled,
+            "total": pooled.drop(columns="municipality_id"),
+            "annual": annual,
+            "annual_total": annual.drop(columns="municipality_id"),
+            "attainment": rows(self.attainment_municipality),
+        }
+
     def municipality(self, municipality_id: str) -> dict[str, object]:
         """The slice of one municipality: its projects, quarters, totals and maturity group."""
 
