@@ -133,6 +133,10 @@ register(
             "Признаки зрелости: муниципалитет и медиана по республике",
             "Maturity features: the municipality and the regional median",
         ),
+        "rep_maturity_none": (
+            "Группировка по зрелости не рассчитана: слишком мало муниципалитетов в данных.",
+            "No maturity grouping: too few municipalities in the data.",
+        ),
         "axis_projects": ("Проектов", "Projects"),
         "axis_percentile": ("Процентиль среди муниципалитетов", "Percentile among municipalities"),
         "legend_this": ("этот муниципалитет", "this municipality"),
@@ -254,6 +258,10 @@ class MunicipalityReport:
         return head + text + target + "\n\n" + note
 
     def maturity_md(self) -> str:
+        if not self.level:
+            return "## {}\n\n{}".format(
+                label("rep_h_maturity", self.lang), label("rep_maturity_none", self.lang)
+            )
         peers = self.peers.sort_values("percentile")
         weak = ", ".join(peers["feature_label"].head(3))
         strong = ", ".join(peers["feature_label"].tail(3)[::-1])
@@ -402,7 +410,7 @@ def municipality_report(
     maturity = analysis.maturity
     # a unit merged away is folded into its successor: it is read at its successor's place
     placed = municipality if municipality in features.index else info.get("successor_id")
-    if placed in features.index:
+    if maturity is not None and placed in features.index:
         pct = features.rank(pct=True).mul(100).loc[placed]
         peers = pd.DataFrame(
             {
@@ -431,10 +439,10 @@ def municipality_report(
         annual=part["annual"],
         attainment=part["attainment"],
         level=level,
-        k=int(maturity.k),
-        level_name=str(maturity.level_names(lang).get(level, "—")),
+        k=0 if maturity is None else int(maturity.k),
+        level_name="—" if maturity is None else str(maturity.level_names(lang).get(level, "—")),
         rank=rank,
-        n_municipalities=len(maturity.levels),
+        n_municipalities=len(features),
         peers=peers,
         as_of=dates.max() if len(dates) else pd.Timestamp("today").normalize(),
     )

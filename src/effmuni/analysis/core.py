@@ -68,12 +68,15 @@ class Analysis:
         :func:`effmuni.project_coverage` and :func:`effmuni.rule_compliance`.
     features, context : pandas.DataFrame
         :func:`effmuni.maturity_features` and :func:`effmuni.municipality_context`.
-    maturity : MaturityResult
-        The maturity grouping (:func:`effmuni.cluster_maturity`).
+    maturity : MaturityResult or None
+        The maturity grouping (:func:`effmuni.cluster_maturity`); None when the data cannot
+        support one (too few municipalities): ``notes`` says why.
     index : pandas.DataFrame
         The rule-based index (:func:`effmuni.maturity_index`), without level names.
-    comparison : LevelComparison
+    comparison : LevelComparison or None
         Groups versus the index (:func:`effmuni.compare_levels`).
+    notes : tuple of str
+        What could not be computed and why (English; shown translated by the surfaces).
     """
 
     config: AnalysisConfig
@@ -91,9 +94,10 @@ class Analysis:
     compliance: pd.DataFrame
     features: pd.DataFrame
     context: pd.DataFrame
-    maturity: MaturityResult
+    maturity: MaturityResult | None
     index: pd.DataFrame
-    comparison: LevelComparison
+    comparison: LevelComparison | None
+    notes: tuple[str, ...] = ()
 
     def savings_tables(self, by: str = "project") -> dict[str, pd.DataFrame]:
         """The savings tables at one level: ``"project"``, ``"municipality"`` or ``"region"``.
@@ -162,7 +166,9 @@ class Analysis:
             "annual": rows(self.annual_municipality),
             "attainment": rows(self.attainment_municipality),
             "pooled": rows(self.pooled_municipality),
-            "level": int(self.maturity.levels.get(municipality_id, 0)) or None,
+            "level": None
+            if self.maturity is None
+            else int(self.maturity.levels.get(municipality_id, 0)) or None,
         }
 
 
@@ -213,7 +219,7 @@ def analyse(dataset, config: AnalysisConfig | None = None, *, cache: bool = True
     return _assemble(config, key, tables, maturity)
 
 
-def _compute(dataset, c: AnalysisConfig) -> tuple[dict[str, pd.DataFrame], MaturityResult]:
+def _compute(dataset, c: AnalysisConfig) -> tuple[dict[str, pd.DataFrame], MaturityResult | None]:
     boot = {"confidence": c.confidence, "n_boot": c.n_boot, "seed": c.seed}
     common = {"include_regulation_baselines": c.include_regulation_baselines}
     sav = project_savings(dataset, **boot)
@@ -233,17 +239,26 @@ def _compute(dataset, c: AnalysisConfig) -> tuple[dict[str, pd.DataFrame], Matur
     t["compliance"] = rule_compliance(t["coverage"])
     t["features"] = maturity_features(dataset, as_of=c.as_of, merged=c.merged)
     t["context"] = municipality_context(dataset, as_of=c.as_of, merged=c.merged)
-    maturity = cluster_maturity(
-        t["features"], k=c.k, method=c.method, seed=c.seed, n_boot=c.maturity_n_boot
-    )
+    try:
+        maturity = cluster_maturity(
+            t["features"], k=c.k, method=c.method, seed=c.seed, n_boot=c.maturity_n_boot
+        )
+    except ValueError as e:  # too few municipalities for a grouping: the rest still stands
+        maturity = None
+        t["notes"] = pd.DataFrame({"note": [f"maturity grouping not computed: {e}"]})
     index = maturity_index(t["features"])
     t["index"] = index.drop(columns=["index_level_name"], errors="ignore")
     return t, maturity
 
 
 def _assemble(c, key, tables, maturity) -> Analysis:
-    comparison = compare_levels(maturity, tables["index"])
-    return Analysis(config=c, key=key, maturity=maturity, comparison=comparison, **tables)
+    tables = dict(tables)
+    notes = tables.pop("notes", None)
+    notes = () if notes is None else tuple(notes["note"].astype(str))
+    comparison = None if maturity is None else compare_levels(maturity, tables["index"])
+    return Analysis(
+        config=c, key=key, maturity=maturity, comparison=comparison, notes=notes, **tables
+    )
 
 
 # --------------------------------------------------------------------------- storage
@@ -278,11 +293,13 @@ def _frame_in(frame: pd.DataFrame, info: dict):
     return frame
 
 
-def _storable(tables: dict[str, pd.DataFrame], maturity: MaturityResult):
+def _storable(tables: dict[str, pd.DataFrame], maturity: MaturityResult | None):
     out: dict[str, pd.DataFrame] = {}
     infos: dict[str, dict] = {}
     for name, frame in tables.items():
         out[name], infos[name] = _frame_out(frame)
+    if maturity is None:
+        return out, {"frames": infos, "maturity": None}
     scalars = {}
     for f in dataclasses.fields(maturity):
         if f.name == "model" or f.name.startswith("_") or f.name == "features":
@@ -298,7 +315,10 @@ def _storable(tables: dict[str, pd.DataFrame], maturity: MaturityResult):
 def _restore(config, key, frames: dict[str, pd.DataFrame], meta: dict) -> Analysis | None:
     try:
         infos = meta["frames"]
-        tables = {name: _frame_in(frames[name], infos[name]) for name in _TABLES}
+        names = [*_TABLES, *(["notes"] if "notes" in frames else [])]
+        tables = {name: _frame_in(frames[name], infos[name]) for name in names}
+        if meta["maturity"] is None:
+            return _assemble(config, key, tables, None)
         stored = {
             name.split(".", 1)[1]: _frame_in(frame, infos[name])
             for name, frame in frames.items()
@@ -314,12 +334,7 @@ def _restore(config, key, frames: dict[str, pd.DataFrame], meta: dict) -> Analys
         )
         names = {f.name for f in dataclasses.fields(fit)}
         changes = {k: v for k, v in {**scalars, **stored}.items() if k in names}
-        changes.update({k: None for k in names if k not in changes and k in _NULLABLE})
         maturity = dataclasses.replace(fit, **changes)
     except (KeyError, ValueError, TypeError):
         return None
     return _assemble(config, key, tables, maturity)
-
-
-# maturity attributes that may be None (not stored when None)
-_NULLABLE = {"probabilities"}

@@ -49,20 +49,19 @@ def maturity_tables(
     Returns a dict of tidy frames with canonical column names: ``summary``, ``levels``,
     ``profiles``, ``features``, ``index comparison`` and ``crosstab``.
     """
+    from ..analysis import AnalysisConfig, analyse
     from ..labels import label
-    from ..maturity import (
-        cluster_maturity,
-        compare_levels,
-        maturity_features,
-        maturity_index,
-        municipality_context,
-    )
 
-    features = maturity_features(dataset, as_of=as_of)
-    context = municipality_context(dataset, as_of=as_of)
-    result = cluster_maturity(features, k=k, method=method, seed=seed)
-    index = maturity_index(features, lang=lang)
-    cmp = compare_levels(result, index)
+    config = AnalysisConfig(k=k, method=method, seed=seed, as_of=as_of)
+    analysis = analyse(dataset, config)  # the numbers of the report and notebook 03 too
+    features, context = analysis.features, analysis.context
+    result, cmp = analysis.maturity, analysis.comparison
+    if result is None:
+        raise ValueError("; ".join(analysis.notes))
+    index = analysis.index.copy()
+    index["index_level_name"] = [
+        label(f"maturity_index_level_{lv}", lang) for lv in index["index_level"]
+    ]
     names = result.level_names(lang)
     levels = result.level_table(context, lang=lang).join(
         index[["index_score", "index_level", "index_level_name", "capped"]]

@@ -97,22 +97,21 @@ def savings_tables(
 
     ``by="project"`` gives ``savings`` (:func:`effmuni.project_savings`), ``annual`` and
     ``attainment`` per project; ``"municipality"`` and ``"region"`` give ``pooled``,
-    ``annual`` and ``attainment`` per municipality or for the whole region.
+    ``annual`` and ``attainment`` per municipality or for the whole region. The numbers come
+    from :func:`effmuni.analyse`, like those of the report and the notebooks.
     """
-    from ..savings import annual_effect, pool_savings, project_savings, target_attainment
+    from ..analysis import AnalysisConfig, analyse
 
-    key = {"project": "project_id", "municipality": "municipality_id", "region": None}[by]
-    sav = project_savings(dataset, confidence=confidence, n_boot=n_boot, seed=seed)
-    common = {"include_regulation_baselines": include_regulation_baselines}
-    tables = {
-        "annual": annual_effect(sav, by=key, **common),
-        "attainment": target_attainment(sav, by=key, **common),
-    }
+    config = AnalysisConfig(
+        confidence=confidence,
+        n_boot=n_boot,
+        seed=seed,
+        include_regulation_baselines=include_regulation_baselines,
+    )
+    tables = analyse(dataset, config).savings_tables(by)
     if by == "project":
-        tables["savings"] = sav
-    else:
-        tables["pooled"] = pool_savings(
-            sav, by=key, confidence=confidence, n_boot=n_boot, seed=seed, **common
+        tables["savings"] = tables["savings"].drop(
+            columns=["start_date", "planned_end", "actual_end"], errors="ignore"
         )
     return {name: tables[name] for name in _SHEETS[by]}
 
