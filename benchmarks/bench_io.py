@@ -179,14 +179,14 @@ def _bare(path: Path) -> object:
 
 
 def _eventlog(path: Path) -> object:
-    from effmuni.eventlog import read_event_log
+    from effmuni.io import read_event_log
     from effmuni.timing import case_timings
 
     return case_timings(read_event_log(path))
 
 
 def _read(path: Path) -> object:
-    from effmuni.eventlog import read_event_log
+    from effmuni.io import read_event_log
 
     return read_event_log(path)
 
@@ -222,7 +222,7 @@ def _high_water_kib() -> int:
 
 def _peak_child(step: str, path: Path) -> None:
     """Subprocess entry: run one step once; print its peak RSS growth and result size (bytes)."""
-    from effmuni import eventlog, timing  # noqa: F401  (imports are not part of the peak)
+    from effmuni import io, timing  # noqa: F401  (imports are not part of the peak)
 
     before = _high_water_kib()
     t = time.perf_counter()
@@ -268,7 +268,7 @@ def main() -> None:
         _peak_child(args.child[0], Path(args.child[1]))
         return
 
-    from effmuni.eventlog import read_event_log
+    from effmuni.io import read_event_log
     from effmuni.timing import case_timings
 
     started = time.perf_counter()

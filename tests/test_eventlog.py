@@ -14,8 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from effmuni import eventlog
-from effmuni.eventlog import EVENT_LOG_COLUMNS, EventLogError, read_event_log
+from effmuni.io import EVENT_LOG_COLUMNS, EventLogError, eventlog, read_event_log
 
 LOGS = Path(__file__).parent / "data" / "eventlog"
 TINY = LOGS / "tiny.csv"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -10,6 +11,17 @@ from conftest import DATA
 
 import effmuni as em
 from effmuni.excel import write_template
+from effmuni.io import (
+    MOSCOW_TZ,
+    DataError,
+    EventLogError,
+    ReadFailure,
+    map_headers,
+    read_event_log,
+    read_table_file,
+    sniff_separator,
+)
+from effmuni.io import text as io_text
 from effmuni.schema import TABLE_ORDER, TABLES
 
 
@@ -162,3 +174,59 @@ def test_bundled_template_is_current(tmp_path):
     assert shipped.sheetnames == fresh.sheetnames
     for name in fresh.sheetnames:
         assert [c.value for c in shipped[name][1]] == [c.value for c in fresh[name][1]]
+
+
+# --------------------------------------------------------------------------- one text layer
+
+
+def test_one_separator_rule_for_tables_and_logs(tmp_path):
+    """A header with as many ';' as ',' splits on ';' in the table and the event-log reader."""
+    header = "Дело;Операция, этап;Окончание, время"
+    assert sniff_separator(header) == ";"
+    path = tmp_path / "cases.csv"
+    path.write_text(header + "\nc1;a;2024-01-01 10:00\n", encoding="cp1251")
+    fields = header.split(";")
+    raw, bad = read_table_file(path, "cases")
+    assert raw.frame.columns.tolist() == fields and not bad
+    log = read_event_log(path, case=fields[0], activity=fields[1], timestamp=fields[2])
+    assert log[["case_id", "activity"]].to_numpy().tolist() == [["c1", "a"]]
+
+
+def _hints(tmp_path, present: str) -> tuple[str | None, str | None]:
+    """The header suggested for a missing ``received`` by the table and the event-log reader."""
+    frame = pd.DataFrame(columns=["project_id", "case_id", "phase", "completed", present])
+    table_hint = map_headers(frame, TABLES["cases"])[3].get("received")
+    path = tmp_path / "log.csv"
+    path.write_text(f"case_id,activity,{present}\nc1,a,2024-01-01 10:00\n", encoding="utf-8")
+    with pytest.raises(EventLogError) as info:
+        read_event_log(path, timestamp="received")
+    log_hint = present if f"did you mean {present!r}" in str(info.value) else None
+    return table_hint, log_hint
+
+
+def test_one_near_miss_threshold_for_tables_and_logs(tmp_path, monkeypatch):
+    assert _hints(tmp_path, "recieved") == ("recieved", "recieved")  # similarity 0.875
+    assert _hints(tmp_path, "receipt") == (None, None)  # 0.667: below NEAR_MISS (0.75)
+    monkeypatch.setattr(io_text, "NEAR_MISS", 0.6)  # both readers read the one constant
+    assert _hints(tmp_path, "receipt") == ("receipt", "receipt")
+
+
+def test_one_error_hierarchy(mini_copy):
+    assert issubclass(ReadFailure, DataError) and issubclass(EventLogError, DataError)
+    assert em.DataError is DataError and issubclass(DataError, ValueError)
+    err = DataError("cases.csv is empty")
+    assert str(err) == "cases.csv is empty" and err.report is None
+    (mini_copy / "cases.csv").write_bytes(b"")
+    report = em.validate(mini_copy)
+    err = DataError(report)
+    assert err.report is report and "cases.csv is empty" in str(err)
+
+
+def test_moscow_time_is_one_constant():
+    src = Path(em.__file__).parent
+    places = [
+        p.relative_to(src).as_posix()
+        for p in src.rglob("*.py")
+        if '"Europe/Moscow"' in p.read_text("utf-8")
+    ]
+    assert places == ["io/text.py"] and MOSCOW_TZ == "Europe/Moscow"

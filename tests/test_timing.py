@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from effmuni import timing
-from effmuni.eventlog import read_event_log
+from effmuni.io import read_event_log
 from effmuni.timing import CASE_TIMING_COLUMNS, case_timings
 
 LOGS = Path(__file__).parent / "data" / "eventlog"

@@ -18,6 +18,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from .io import MOSCOW_TZ
+
 __all__ = ["is_workday", "workdays_between", "working_days"]
 
 
@@ -97,9 +99,9 @@ def workdays_between(start, end) -> np.ndarray:
     e = pd.DatetimeIndex(pd.to_datetime(end))
     # the calendar is Russia's: aware times are counted on Moscow wall-clock days
     if s.tz is not None:
-        s = s.tz_convert("Europe/Moscow").tz_localize(None)
+        s = s.tz_convert(MOSCOW_TZ).tz_localize(None)
     if e.tz is not None:
-        e = e.tz_convert("Europe/Moscow").tz_localize(None)
+        e = e.tz_convert(MOSCOW_TZ).tz_localize(None)
     out = np.full(len(s), np.nan)
     ok = ~(s.isna() | e.isna())
     if not ok.any():

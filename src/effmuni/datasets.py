@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 
 from .calendar import workdays_between
+from .io import DataError
 from .labels import label, register
 from .schema import DURATION_INDICATORS, MINUTES_PER_UNIT, TABLE_ORDER
-from .validate import DataError, ValidationReport, validate
+from .validate import ValidationReport, validate
 
 __all__ = ["Dataset", "load_dataset", "resolve_path", "sample_path"]
 

@@ -1,6 +1,6 @@
 """Per-case timings of an event log: lead time, work and wait time, handoffs.
 
-:func:`case_timings` turns an event log (as returned by :func:`effmuni.eventlog.read_event_log`)
+:func:`case_timings` turns an event log (as returned by :func:`effmuni.io.read_event_log`)
 into one row per case. Everything is vectorised with numpy and pandas; no Python loop runs over
 events or cases:
 
@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .calendar import workdays_between
+from .io import MOSCOW_TZ
 
 __all__ = ["CASE_TIMING_COLUMNS", "case_timings", "split_at"]
 
@@ -43,7 +44,6 @@ CASE_TIMING_COLUMNS = (
     "work_time_hours",
     "wait_time_hours",
 )
-_LOCAL_TZ = "Europe/Moscow"
 _US_PER_HOUR = 3_600_000_000
 _US_PER_DAY = 24 * _US_PER_HOUR
 _NAT = np.iinfo(np.int64).min
@@ -60,7 +60,7 @@ def case_timings(log: pd.DataFrame, calendar: str | None = None) -> pd.DataFrame
     log : pandas.DataFrame
         An event log with ``case_id``, ``activity`` and ``end`` (datetimes) and optionally
         ``start`` (datetimes) and ``resource``, as returned by
-        :func:`effmuni.eventlog.read_event_log`. Timestamps may be timezone-aware or naive
+        :func:`effmuni.io.read_event_log`. Timestamps may be timezone-aware or naive
         (naive ones are taken as Moscow local time for the calendar).
     calendar : {None, "ru"}, optional
         With ``"ru"``, also ``lead_time_workdays``: the lead time in working days of the
@@ -336,8 +336,8 @@ def _union_length(
 def _workdays(first: pd.Series, last: pd.Series) -> np.ndarray:
     """Working days between two datetime columns, on Moscow local time."""
     if isinstance(first.dtype, pd.DatetimeTZDtype):
-        first = first.dt.tz_convert(_LOCAL_TZ).dt.tz_localize(None)
-        last = last.dt.tz_convert(_LOCAL_TZ).dt.tz_localize(None)
+        first = first.dt.tz_convert(MOSCOW_TZ).dt.tz_localize(None)
+        last = last.dt.tz_convert(MOSCOW_TZ).dt.tz_localize(None)
     if len(first) == 0:
         return np.zeros(0, dtype=np.float64)
     return np.asarray(workdays_between(first, last), dtype=np.float64)

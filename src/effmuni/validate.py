@@ -14,8 +14,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import io as _io
 from .excel import REFERENCE_SHEETS
+from .io import (
+    TABLE_SUFFIXES,
+    WORKBOOK_SUFFIXES,
+    DataError,
+    RawTable,
+    ReadFailure,
+    convert_column,
+    empty_table,
+    map_headers,
+    normalize_label,
+    read_table_file,
+    read_workbook,
+    table_for_name,
+)
 from .schema import (
     COUNT_INDICATORS,
     DURATION_INDICATORS,
@@ -26,21 +39,10 @@ from .schema import (
     Table,
 )
 
-__all__ = ["DataError", "ValidationReport", "validate"]
+__all__ = ["DataError", "ValidationReport", "format_problem", "validate"]  # DataError: from io
 
 _PROBLEM_COLUMNS = ["table", "file", "row", "column", "value", "problem"]
 _COUNT_COLUMNS = ["table", "file", "rows_read", "rows_accepted", "rows_rejected"]
-
-
-class DataError(ValueError):
-    """Raised when a dataset has invalid rows; the message lists the problems.
-
-    The full :class:`ValidationReport` is available as the ``report`` attribute.
-    """
-
-    def __init__(self, report: ValidationReport):
-        self.report = report
-        super().__init__(report.describe_errors(limit=20))
 
 
 @dataclass
@@ -107,6 +109,7 @@ class ValidationReport:
 
 
 def format_problem(r) -> str:
+    """One problem row (of ``errors`` or ``warnings``) as ``file, row N, column C: problem``."""
     where = r.file
     if pd.notna(r.row):
         where += f", row {int(r.row)}"
@@ -182,7 +185,7 @@ def _empty_problems() -> pd.DataFrame:
 class _TableCheck:
     """Converts and checks one raw table, accumulating per-row problems."""
 
-    def __init__(self, raw: _io.RawTable, spec: Table, errors: _Problems, warnings: _Problems):
+    def __init__(self, raw: RawTable, spec: Table, errors: _Problems, warnings: _Problems):
         self.raw, self.spec, self.errors, self.warnings = raw, spec, errors, warnings
         self.n = len(raw.frame)
         self.reasons: list[list[str]] = [[] for _ in range(self.n)]
@@ -206,7 +209,7 @@ class _TableCheck:
                 self.reasons[i].append(f"{column}: {m}" if column else str(m))
 
     def convert(self) -> bool:
-        frame, unknown, missing, suggestions = _io.map_headers(self.raw.frame, self.spec)
+        frame, unknown, missing, suggestions = map_headers(self.raw.frame, self.spec)
         for h in unknown:
             self.warnings.add(
                 self.spec.name, self.raw.file, [None], h, None, "column not recognised; ignored"
@@ -230,12 +233,10 @@ class _TableCheck:
         converted = {}
         for col in self.spec.columns:
             if col.name not in frame.columns:
-                converted[col.name] = _io.empty_table(self.spec.name)[col.name].reindex(
-                    range(self.n)
-                )
+                converted[col.name] = empty_table(self.spec.name)[col.name].reindex(range(self.n))
                 continue
             s = frame[col.name]
-            values, bad = _io.convert_column(s, col)
+            values, bad = convert_column(s, col)
             self.fail(bad, col.name, _BAD_CELL[col.kind](col), s.to_numpy())
             converted[col.name] = values.reset_index(drop=True)
             if col.required and not col.nullable:
@@ -467,12 +468,12 @@ def _lead_not_below_process(check: _TableCheck, v: pd.DataFrame, unit: pd.Series
 # --------------------------------------------------------------------------- the dataset
 
 
-def _locate(path: Path, errors: _Problems, warnings: _Problems) -> dict[str, _io.RawTable]:
+def _locate(path: Path, errors: _Problems, warnings: _Problems) -> dict[str, RawTable]:
     """Find and read the tables under ``path``; file-level failures become errors."""
-    raws: dict[str, _io.RawTable] = {}
-    bad_lines: list[tuple[_io.RawTable, list]] = []
+    raws: dict[str, RawTable] = {}
+    bad_lines: list[tuple[RawTable, list]] = []
     if path.is_file():
-        if path.suffix.lower() not in _io.WORKBOOK_SUFFIXES:
+        if path.suffix.lower() not in WORKBOOK_SUFFIXES:
             errors.add(
                 "",
                 path.name,
@@ -483,12 +484,12 @@ def _locate(path: Path, errors: _Problems, warnings: _Problems) -> dict[str, _io
             )
             return raws
         try:
-            raws, ignored = _io.read_workbook(path)
-        except _io.ReadFailure as e:
+            raws, ignored = read_workbook(path)
+        except ReadFailure as e:
             errors.add("", path.name, [None], "", None, str(e))
             return raws
         for sheet in ignored:
-            if _io._norm(sheet) in {_io._norm(n) for n in REFERENCE_SHEETS}:
+            if normalize_label(sheet) in {normalize_label(n) for n in REFERENCE_SHEETS}:
                 continue
             warnings.add(
                 "",
@@ -507,8 +508,8 @@ def _locate(path: Path, errors: _Problems, warnings: _Problems) -> dict[str, _io
         if f.name.startswith(".") or not f.is_file():
             continue
         suffix = f.suffix.lower()
-        if suffix not in _io.TABLE_SUFFIXES:
-            if suffix in _io.WORKBOOK_SUFFIXES:
+        if suffix not in TABLE_SUFFIXES:
+            if suffix in WORKBOOK_SUFFIXES:
                 warnings.add(
                     "",
                     f.name,
@@ -518,7 +519,7 @@ def _locate(path: Path, errors: _Problems, warnings: _Problems) -> dict[str, _io
                     "workbook inside a dataset folder; ignored (validate it on its own)",
                 )
             continue
-        table = _io.table_for_name(f.stem)
+        table = table_for_name(f.stem)
         if table is None:
             warnings.add("", f.name, [None], "", None, "file is not a known table; ignored")
             continue
@@ -534,10 +535,10 @@ def _locate(path: Path, errors: _Problems, warnings: _Problems) -> dict[str, _io
             continue
         seen[table] = f.name
         try:
-            raw, bad = _io.read_table_file(f, table)
-        except _io.ReadFailure as e:
+            raw, bad = read_table_file(f, table)
+        except ReadFailure as e:
             errors.add(table, f.name, [None], "", None, str(e))
-            raws[table] = _io.RawTable(table, f.name, pd.DataFrame(), np.zeros(0, dtype=np.int64))
+            raws[table] = RawTable(table, f.name, pd.DataFrame(), np.zeros(0, dtype=np.int64))
             continue
         raws[table] = raw
         if bad:
@@ -585,7 +586,7 @@ def validate(path: str | Path) -> ValidationReport:
         if raw is None:
             if not spec.optional and not path_failed:
                 errors.add(name, label, [None], "", None, f"required table {name} not found")
-            tables[name] = _io.empty_table(name)
+            tables[name] = empty_table(name)
             accepted_ids[name] = set()
             continue
         extra_rejects = getattr(raw, "bad_lines", [])
@@ -599,7 +600,7 @@ def validate(path: str | Path) -> ValidationReport:
             check.check_references(accepted_ids)
         accepted, rej = check.result()
         if accepted is None:
-            accepted = _io.empty_table(name)
+            accepted = empty_table(name)
         for line, problem in extra_rejects:
             errors.add(name, raw.file, [line], "", None, problem)
         if extra_rejects:

@@ -5,19 +5,18 @@ A dataset is a folder of CSV or Parquet files named after the tables (``projects
 ``.xlsx`` workbook with one sheet per table.
 
 CSV files may be UTF-8 (with or without a BOM), UTF-16 with a BOM (Excel's "Unicode text") or
-Windows-1251; separated by ``,``, ``;`` or tabs; with decimal commas; with dates written
+Windows-1251; separated by ``;``, tabs or ``,``; with decimal commas; with dates written
 ``2023-03-09`` or ``09.03.2023``. Headers may be the canonical English names or the Russian
-headers listed in the data dictionary.
+headers listed in the data dictionary. Encodings, separators, header matching and Russian dates
+follow the rules of :mod:`effmuni.io.text`, shared with the event-log reader.
 
 This module only reads and converts cell values; deciding which rows to accept is
-:mod:`effmuni.validate`'s job. Every function here is private except the constants.
+:mod:`effmuni.validate`'s job.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
-import difflib
 import io as _stdio
 import re
 import zipfile
@@ -27,16 +26,32 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .schema import TABLES, Column, Table
+from ..schema import TABLES, Column, Table
+from .errors import ReadFailure
+from .text import (
+    MOSCOW_TZ,
+    first_line,
+    near_miss,
+    normalize_label,
+    ru_to_iso,
+    sniff_encoding,
+    sniff_separator,
+)
 
-__all__: list[str] = []
+__all__ = [
+    "TABLE_SUFFIXES",
+    "WORKBOOK_SUFFIXES",
+    "RawTable",
+    "convert_column",
+    "empty_table",
+    "map_headers",
+    "read_table_file",
+    "read_workbook",
+    "table_for_name",
+]
 
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".parquet", ".pq")
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-
-
-class ReadFailure(Exception):
-    """A file that cannot be read at all; the message says why in plain words."""
 
 
 @dataclass
@@ -52,27 +67,19 @@ class RawTable:
 # --------------------------------------------------------------------------- names
 
 
-def _norm(text: object) -> str:
-    """Normalise a header or label for matching: case, spaces, ё, BOM, trailing punctuation."""
-    s = str(text).replace("\ufeff", "").replace("ё", "е").replace("Ё", "Е")
-    s = s.replace("\xa0", " ").strip().lower()
-    s = re.sub(r"\s+", " ", s)
-    return s.rstrip(":").strip()
-
-
 def _header_lookup(table: Table) -> dict[str, str]:
     lookup: dict[str, str] = {}
     for col in table.columns:
         for name in (col.name, *col.aliases):
-            lookup.setdefault(_norm(name), col.name)
+            lookup.setdefault(normalize_label(name), col.name)
     return lookup
 
 
 def table_for_name(stem: str) -> str | None:
     """Return the table whose English or Russian name matches a file stem or sheet name."""
-    n = _norm(stem)
+    n = normalize_label(stem)
     for name, table in TABLES.items():
-        if n == name or n in {_norm(a) for a in table.aliases}:
+        if n == name or n in {normalize_label(a) for a in table.aliases}:
             return name
     return None
 
@@ -89,7 +96,7 @@ def map_headers(frame: pd.DataFrame, table: Table):
     unknown: list[str] = []
     taken: set[str] = set()
     for h in frame.columns:
-        target = lookup.get(_norm(h))
+        target = lookup.get(normalize_label(h))
         if target is None or target in taken:
             unknown.append(str(h))
         else:
@@ -98,53 +105,14 @@ def map_headers(frame: pd.DataFrame, table: Table):
     missing = [c for c in table.required_columns if c not in taken]
     suggestions: dict[str, str] = {}
     for col in missing:
-        names = [_norm(a) for a in (col, *table.column(col).aliases)]
-        best = None
-        for h in unknown:
-            score = max(difflib.SequenceMatcher(None, _norm(h), n).ratio() for n in names)
-            if score >= 0.75 and (best is None or score > best[0]):
-                best = (score, h)
-        if best:
-            suggestions[col] = best[1]
+        near = near_miss((col, *table.column(col).aliases), unknown)
+        if near is not None:
+            suggestions[col] = near
     out = frame.rename(columns=rename)
     return out[[c for c in out.columns if c in taken]], unknown, missing, suggestions
 
 
 # --------------------------------------------------------------------------- reading files
-
-
-def _decode(raw: bytes, name: str) -> str:
-    if raw.startswith(b"PK\x03\x04"):
-        raise ReadFailure(f"{name} is a zip/Excel file, not CSV text; save it as .xlsx or CSV")
-    if raw.startswith(codecs.BOM_UTF8):
-        try:
-            return raw[len(codecs.BOM_UTF8) :].decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise ReadFailure(
-                f"{name} starts with a UTF-8 BOM but is not valid UTF-8 ({e.reason} at byte {e.start})"
-            ) from None
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError:
-            raise ReadFailure(f"{name} starts with a UTF-16 BOM but is not valid UTF-16") from None
-    if b"\x00" in raw[:8192]:
-        raise ReadFailure(f"{name} is binary (or UTF-16 without a BOM), not CSV text")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = raw.decode("cp1251")
-    except UnicodeDecodeError:
-        raise ReadFailure(f"{name} is neither UTF-8 nor Windows-1251 text") from None
-    return text
-
-
-def _sniff_separator(first_line: str) -> str:
-    counts = {sep: first_line.count(sep) for sep in (";", "\t", ",")}
-    best = max(counts, key=lambda k: counts[k])
-    return best if counts[best] else ","
 
 
 def _read_csv_text(text: str, name: str) -> tuple[pd.DataFrame, np.ndarray, list[tuple[int, str]]]:
@@ -153,8 +121,7 @@ def _read_csv_text(text: str, name: str) -> tuple[pd.DataFrame, np.ndarray, list
     Returns the frame, the row numbers (header = 1) and a list of ``(row, problem)`` for lines
     that could not be split into the header's columns (those lines are still counted as read).
     """
-    first = text.split("\n", 1)[0]
-    sep = _sniff_separator(first)
+    sep = sniff_separator(first_line(text))
     kwargs = dict(
         sep=sep, dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False
     )
@@ -208,7 +175,7 @@ def read_table_file(path: Path, table: str) -> tuple[RawTable, list[tuple[int, s
     raw = path.read_bytes()
     if not raw.strip():
         raise ReadFailure(f"{name} is empty")
-    text = _decode(raw, name)
+    _, text = sniff_encoding(raw, name)
     frame, rows, bad = _read_csv_text(text, name)
     return RawTable(table, name, frame, rows), bad
 
@@ -286,33 +253,7 @@ def _to_int(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
 _ISO = re.compile(
     r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?$"
 )
-_RU = (
-    r"^([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})"
-    r"(?:[ \tT]+([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}(?:[.,][0-9]+)?))?)?$"
-)
 _TZ = re.compile(r"(?:Z|[+-][0-9]{2}:?[0-9]{2})$")
-LOCAL_TZ = "Europe/Moscow"
-
-
-def ru_to_iso(text: pd.Series) -> pd.Series:
-    """Rewrite Russian-style dates (``09.03.2023``, ``09.03.2023 14:30[:05[,5]]``) as ISO text.
-
-    Values that are not Russian-style dates come back missing, so the caller can tell them apart.
-    """
-    ru = text.str.extract(_RU)
-    return (
-        ru[2]
-        + "-"
-        + ru[1].str.zfill(2)
-        + "-"
-        + ru[0].str.zfill(2)
-        + " "
-        + ru[3].fillna("00").str.zfill(2)
-        + ":"
-        + ru[4].fillna("00")
-        + ":"
-        + ru[5].fillna("00").str.replace(",", ".", regex=False)
-    )
 
 
 def _to_datetime(s: pd.Series, date_only: bool = False) -> tuple[pd.Series, np.ndarray]:
@@ -320,7 +261,7 @@ def _to_datetime(s: pd.Series, date_only: bool = False) -> tuple[pd.Series, np.n
     if pd.api.types.is_datetime64_any_dtype(s):
         values = s
         if getattr(values.dt, "tz", None) is not None:
-            values = values.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
+            values = values.dt.tz_convert(MOSCOW_TZ).dt.tz_localize(None)
     else:
         t = s.astype(str).str.strip()
         iso_text = ru_to_iso(t)
@@ -331,7 +272,7 @@ def _to_datetime(s: pd.Series, date_only: bool = False) -> tuple[pd.Series, np.n
         values = pd.to_datetime(t.where(plain & ~has_tz), format="ISO8601", errors="coerce")
         if has_tz.any():
             zoned = pd.to_datetime(t.where(has_tz), format="ISO8601", errors="coerce", utc=True)
-            zoned = zoned.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
+            zoned = zoned.dt.tz_convert(MOSCOW_TZ).dt.tz_localize(None)
             values = values.where(~has_tz, zoned.astype(values.dtype))
     if date_only:
         values = values.dt.normalize()
@@ -343,7 +284,7 @@ def _to_datetime(s: pd.Series, date_only: bool = False) -> tuple[pd.Series, np.n
 def _to_bool(s: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray]:
     if pd.api.types.is_bool_dtype(s):
         return s.astype("boolean"), np.zeros(len(s), dtype=bool)
-    t = s.astype(str).map(_norm)
+    t = s.astype(str).map(normalize_label)
     mapped = t.map(col.category_aliases)
     values = mapped.map({"true": True, "false": False}).astype("boolean")
     bad = values.isna().to_numpy() & ~_is_empty(s)
@@ -352,9 +293,9 @@ def _to_bool(s: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray]:
 
 def _to_category(s: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray]:
     lookup = {c: c for c in col.categories}
-    lookup |= {_norm(c.replace("_", " ")): c for c in col.categories}
-    lookup |= {_norm(k): v for k, v in col.category_aliases.items()}
-    t = s.astype(str).map(_norm)
+    lookup |= {normalize_label(c.replace("_", " ")): c for c in col.categories}
+    lookup |= {normalize_label(k): v for k, v in col.category_aliases.items()}
+    t = s.astype(str).map(normalize_label)
     values = t.map(lookup)
     if "" in col.category_aliases:  # an empty cell has a documented default
         values = values.where(~_is_empty(s), col.category_aliases[""])

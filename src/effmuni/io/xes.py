@@ -1,0 +1,388 @@
+"""Streaming IEEE 1849 XES (also ``.xes.gz``) event logs with :mod:`pyexpat`.
+
+Events are read a batch at a time and converted to compact arrays, so memory does not grow
+with the file beyond the result itself. The rules for names, time zones and lifecycle pairing
+are those of :mod:`effmuni.io.eventlog`.
+"""
+
+from __future__ import annotations
+
+import gc
+import gzip
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from .errors import EventLogError
+from .logframe import (
+    _INSTANCE,
+    _LIFECYCLE,
+    _REQUIRED,
+    _ROLE_NOUN,
+    _ROLES,
+    _SHOW,
+    _finish,
+    _gzip_problem,
+    _plural,
+    _Source,
+    _to_text,
+    _to_time,
+)
+from .text import near_miss
+
+__all__ = ["read_xes"]
+
+_XES_DEFAULTS = {
+    "case": "concept:name",
+    "activity": "concept:name",
+    "timestamp": "time:timestamp",
+    "start_timestamp": "start_timestamp",
+    "resource": "org:resource",
+}
+_XES_BATCH = 16_384  # events converted to arrays at a time while streaming XES
+_XES_COLUMNS = (
+    "trace",
+    "line",
+    "activity",
+    "resource",
+    "lifecycle",
+    "instance",
+    "timestamp",
+    "start_timestamp",
+)
+
+
+def _attr(attrs: list[str], name: str) -> str | None:
+    """Value of attribute ``name`` in pyexpat's ordered attribute list."""
+    for i in range(0, len(attrs) - 1, 2):
+        if attrs[i] == name:
+            return attrs[i + 1]
+    return None
+
+
+class _XesStream:
+    """Streaming XES reader: pyexpat callbacks fill a small batch, flushed to arrays.
+
+    Only the wanted attributes of the last ``_XES_BATCH`` events are held as Python objects;
+    then they are converted to compact arrays (Arrow text, int64 microseconds, small integer
+    codes for the lifecycle transition and instance), so memory grows only with the result.
+    Nested attributes (lists, containers, meta-attributes) are skipped: only direct children
+    of an ``<event>`` or ``<trace>`` count.
+    """
+
+    def __init__(self, name: str, keys: dict[str, str], tz: str):
+        self.name = name
+        self.tz = tz
+        self.case_key = keys["case"]
+        wanted = ["activity", "timestamp", "start_timestamp", "resource"]
+        self.slot_of: dict[str, int] = {}
+        for i, role in enumerate(wanted):
+            self.slot_of.setdefault(keys[role], i)
+        self.slot_of.setdefault(_LIFECYCLE, 4)
+        self.slot_of.setdefault(_INSTANCE, 5)
+        self.keys = keys
+        self.trace_names: list[str | None] = []
+        self.trace_lines: list[int] = []
+        self.batch: list[tuple] = []
+        self.parts: dict[str, list] = {column: [] for column in _XES_COLUMNS}
+        self.instances: dict[str, int] = {}
+        self.bad: dict[str, list] = {"timestamp": [], "start_timestamp": []}
+        self.n_bad = {"timestamp": 0, "start_timestamp": 0}
+        self.n_events = 0
+
+    def parse(self, stream) -> None:
+        import pyexpat
+
+        parser = pyexpat.ParserCreate()
+        parser.ordered_attributes = True
+        slot_of = self.slot_of
+        case_key = self.case_key
+        batch = self.batch
+        trace_names = self.trace_names
+        depth = 0  # of the current element, outside events
+        in_trace = -1  # depth of the open <trace>, else -1
+        trace_child = -1  # depth of its children
+        trace_no = -1
+        line = 0
+        level = 0
+        cur: list = []
+
+        def first(name: str, attrs: list[str]) -> None:
+            nonlocal depth
+            local = name.rpartition(":")[2]
+            if local != "log":
+                raise EventLogError(
+                    f"{self.name} is not an XES file: the root element is <{name}>, expected <log>"
+                )
+            depth = 1
+            parser.StartElementHandler = start
+
+        # Outside events: track the depth, open traces and events, read trace attributes.
+        def start(name: str, attrs: list[str]) -> None:
+            nonlocal depth, in_trace, trace_child, trace_no, line, cur, level
+            depth += 1
+            if depth == trace_child:
+                if name == "event" or name.rpartition(":")[2] == "event":
+                    cur = [None] * 6
+                    line = parser.CurrentLineNumber
+                    level = 0
+                    parser.StartElementHandler = event_start
+                    parser.EndElementHandler = event_end
+                elif _attr(attrs, "key") == case_key:
+                    trace_names[-1] = _attr(attrs, "value")
+            elif depth == 2 and name.rpartition(":")[2] == "trace":
+                in_trace, trace_child = depth, depth + 1
+                trace_no += 1
+                trace_names.append(None)
+                self.trace_lines.append(parser.CurrentLineNumber)
+
+        def end(name: str) -> None:
+            nonlocal depth, in_trace, trace_child
+            if depth == in_trace:
+                in_trace = trace_child = -1
+            depth -= 1
+
+        # Inside an event (the hot path): ``level`` counts the elements open within it.
+        def event_start(name: str, attrs: list[str]) -> None:
+            nonlocal level
+            level += 1
+            if level == 1 and attrs:  # a direct attribute of the event
+                if attrs[0] == "key" and len(attrs) == 4 and attrs[2] == "value":
+                    slot = slot_of.get(attrs[1])
+                    if slot is not None:
+                        cur[slot] = attrs[3]
+                else:
+                    slot = slot_of.get(_attr(attrs, "key"))
+                    if slot is not None:
+                        cur[slot] = _attr(attrs, "value")
+
+        def event_end(name: str) -> None:
+            nonlocal level, depth
+            if level:
+                level -= 1
+                return
+            batch.append((trace_no, line, *cur))  # the </event>
+            depth -= 1
+            parser.StartElementHandler = start
+            parser.EndElementHandler = end
+            if len(batch) >= _XES_BATCH:
+                self.flush()
+
+        parser.StartElementHandler = first
+        parser.EndElementHandler = end
+        at_end = False
+        collecting = gc.isenabled()
+        gc.disable()  # the batch is many small tuples: the cyclic GC would rescan them often
+        try:
+            while True:
+                chunk = stream.read(1 << 20)
+                if not chunk:
+                    break
+                parser.Parse(chunk, False)
+            at_end = True
+            parser.Parse(b"", True)
+        except pyexpat.ExpatError as e:
+            reason = pyexpat.errors.messages[e.code] if e.code else str(e)
+            if depth == 0:
+                raise EventLogError(
+                    f"{self.name} is not an XES file: not well-formed XML ({reason} at line "
+                    f"{e.lineno}, column {e.offset})"
+                ) from None
+            if at_end:
+                raise EventLogError(
+                    f"{self.name}: broken XES: the file ends inside an element at line "
+                    f"{e.lineno} ({reason}); it is probably truncated"
+                ) from None
+            raise EventLogError(
+                f"{self.name}: broken XES at line {e.lineno}, column {e.offset}: {reason}"
+            ) from None
+        finally:
+            if collecting:
+                gc.enable()
+        self.flush()
+
+    def flush(self) -> None:
+        """Convert the pending events to arrays; remember unparseable timestamps."""
+        if not self.batch:
+            return
+        cols = list(zip(*self.batch, strict=True))
+        self.batch.clear()
+        offset = self.n_events
+        n = len(cols[0])
+        self.n_events += n
+        parts = self.parts
+        parts["trace"].append(np.asarray(cols[0], dtype=np.int64))
+        parts["line"].append(np.asarray(cols[1], dtype=np.int64))
+        parts["activity"].append(pa.array(cols[2], type=pa.large_string()))
+        parts["resource"].append(pa.array(cols[5], type=pa.large_string()))
+        transition = _to_text(pd.Series(cols[6], dtype=object)).str.strip().str.lower()
+        parts["lifecycle"].append(
+            np.where(transition == "start", 1, np.where(transition == "complete", 2, 0)).astype(
+                np.int8
+            )
+        )
+        if cols[7].count(None) == n:
+            parts["instance"].append(np.full(n, -1, dtype=np.int32))
+        else:
+            codes = self.instances
+            parts["instance"].append(
+                np.array(
+                    [-1 if v is None else codes.setdefault(v, len(codes)) for v in cols[7]],
+                    dtype=np.int32,
+                )
+            )
+        for role, k in (("timestamp", 3), ("start_timestamp", 4)):
+            raw = pd.Series(cols[k], dtype=object)
+            parsed, bad = _to_time(raw, self.tz)
+            parts[role].append(parsed.dt.tz_convert(None).to_numpy())  # UTC datetime64[us]
+            if bad is not None and bad.any():
+                pos = np.flatnonzero(bad)
+                self.n_bad[role] += len(pos)
+                room = _SHOW - len(self.bad[role])
+                self.bad[role].extend((offset + int(p), raw.iloc[p]) for p in pos[:room])
+
+    def column(self, name: str) -> pd.Series:
+        """One column of all events, assembled from the flushed parts (which are released)."""
+        parts = self.parts[name]
+        self.parts[name] = []
+        if name in ("activity", "resource"):
+            text = pa.chunked_array(parts, type=pa.large_string()).to_pandas()
+            return _to_text(text)
+        if name in ("timestamp", "start_timestamp"):
+            values = np.concatenate(parts) if parts else np.zeros(0, dtype="datetime64[us]")
+            return pd.Series(values).dt.tz_localize("UTC").dt.tz_convert(self.tz)
+        dtype = {"lifecycle": np.int8, "instance": np.int32}.get(name, np.int64)
+        return pd.Series(np.concatenate(parts) if parts else np.zeros(0, dtype=dtype))
+
+
+def _xes_keys(path: Path, gz: bool, limit: int = 10_000) -> tuple[set[str], set[str]]:
+    """Attribute keys used by the first ``limit`` events and traces (for error messages)."""
+    import pyexpat
+
+    event_keys: set[str] = set()
+    trace_keys: set[str] = set()
+    stack: list[str] = []
+
+    class _Enough(Exception):
+        pass
+
+    def start(name: str, attrs: list[str]) -> None:
+        local = name.rpartition(":")[2]
+        parent = stack[-1] if stack else ""
+        key = _attr(attrs, "key")
+        if key is not None and parent == "event":
+            event_keys.add(key)
+        elif key is not None and parent == "trace":
+            trace_keys.add(key)
+        stack.append(local)
+
+    def end(name: str) -> None:
+        stack.pop()
+        if name.rpartition(":")[2] == "trace" and len(trace_keys) and len(event_keys) > limit:
+            raise _Enough
+
+    parser = pyexpat.ParserCreate()
+    parser.ordered_attributes = True
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    opener = gzip.open if gz else open
+    try:
+        with opener(path, "rb") as fh:
+            parser.ParseFile(fh)
+    except (_Enough, pyexpat.ExpatError, OSError, EOFError):
+        pass
+    return event_keys, trace_keys
+
+
+def read_xes(path: Path, gz: bool, names: dict[str, str], tz: str) -> pd.DataFrame:
+    """Read an XES log (gzipped if ``gz``) with the keys ``names`` overriding the defaults."""
+    keys = {role: names.get(role, _XES_DEFAULTS[role]) for role in _ROLES}
+    if keys["case"].startswith("case:"):
+        keys["case"] = keys["case"][len("case:") :]
+    reader = _XesStream(path.name, keys, tz)
+    try:
+        if gz:
+            with gzip.open(path, "rb") as fh:
+                reader.parse(fh)
+        else:
+            with open(path, "rb") as fh:
+                reader.parse(fh)
+    except (OSError, EOFError, zlib.error) as e:
+        raise _gzip_problem(path.name, e) from None
+    if not reader.trace_names:
+        raise EventLogError(f"{path.name}: the XES log has no traces")
+    events = {column: reader.column(column) for column in _XES_COLUMNS}
+    _check_xes_keys(path, gz, names, keys, events, reader)
+    source = _Source(path.name, lines=events["line"].to_numpy())
+    for role in ("timestamp", "start_timestamp"):
+        count = reader.n_bad[role]
+        if count:
+            shown = ", ".join(f"{source.label(p)} ({v!r})" for p, v in reader.bad[role])
+            more = f" and {count - len(reader.bad[role])} more" if count > _SHOW else ""
+            raise EventLogError(
+                f"{path.name}: {_plural(count, 'event')} with an unparseable {keys[role]!r}: "
+                f"{shown}{more}. XES dates must be xs:dateTime (2024-04-27T09:30:00.000+03:00)."
+            )
+    trace_names = pd.Series(reader.trace_names, dtype=object)
+    unnamed = np.flatnonzero(trace_names.isna().to_numpy())
+    if len(unnamed):
+        lines = ", ".join(str(reader.trace_lines[i]) for i in unnamed[:_SHOW])
+        raise EventLogError(
+            f"{path.name}: {_plural(len(unnamed), 'trace')} without a {keys['case']!r} "
+            f"attribute (the case id), at line {lines}"
+        )
+    case = _to_text(trace_names).take(events["trace"].to_numpy()).reset_index(drop=True)
+    found = dict(keys)
+    has_start = bool(events["start_timestamp"].notna().any())
+    if not has_start:
+        found.pop("start_timestamp")
+    lifecycle = events["lifecycle"]
+    paired = bool((lifecycle == 1).any())
+    return _finish(
+        source,
+        found,
+        case=case,
+        activity=events["activity"],
+        end=events["timestamp"],
+        start=events["start_timestamp"] if has_start else None,
+        resource=events["resource"],
+        lifecycle=lifecycle.map({1: "start", 2: "complete"}) if paired else None,
+        instance=events["instance"] if paired else None,
+    )
+
+
+def _check_xes_keys(
+    path: Path,
+    gz: bool,
+    names: dict[str, str],
+    keys: dict[str, str],
+    events: dict[str, pd.Series],
+    reader: _XesStream,
+) -> None:
+    """Raise with a "did you mean" when no event (trace) has a required or named attribute."""
+    absent = []
+    if reader.n_events == 0:
+        return
+    for role in ("activity", "timestamp", "start_timestamp", "resource"):
+        present = events[role].notna().any() or reader.n_bad.get(role, 0) > 0
+        if not present and (role in _REQUIRED or role in names):
+            absent.append(role)
+    case_absent = all(n is None for n in reader.trace_names)
+    if not absent and not case_absent:
+        return
+    event_keys, trace_keys = _xes_keys(path, gz)
+    problems = []
+    if case_absent:
+        near = near_miss([keys["case"]], sorted(trace_keys))
+        hint = f"; did you mean {near!r}? (pass case={near!r})" if near else ""
+        problems.append(f"no trace has the attribute {keys['case']!r} (case id){hint}")
+    for role in absent:
+        key = keys[role]
+        near = near_miss([key], sorted(event_keys))
+        hint = f"; did you mean {near!r}? (pass {role}={near!r})" if near else ""
+        problems.append(f"no event has the attribute {key!r} ({_ROLE_NOUN[role]}){hint}")
+    shown = ", ".join(repr(k) for k in sorted(event_keys)[:20])
+    raise EventLogError(f"{path.name}: " + "; ".join(problems) + f". Event keys: {shown}.")
