@@ -8,7 +8,7 @@ import pytest
 from conftest import DATA, edit
 
 import effmuni as em
-from effmuni import labels
+from effmuni import text as labels
 from effmuni.maturity import FEATURE_GROUPS, FEATURES
 
 # --------------------------------------------------------------------------- fixtures

@@ -142,7 +142,7 @@ def test_pooling_the_sample_side_by_side():
     assert (region["ratio"] < region["ratio_high"]).all()
     per = em.pool_savings(s, n_boot=300)
     assert len(per) == 2 * s["municipality_id"].nunique()
-    from effmuni.labels import missing
+    from effmuni.text import missing
 
     assert missing(per.columns) == []
 

@@ -478,7 +478,7 @@ def test_translate_table_and_labels():
     assert list(ru.columns) == ["Источник данных", "Экономия, дн. на случай", "Примечание"]
     assert ru.iloc[0].tolist() == ["хронометраж случаев", 1.2, "меньше 5 случаев «после»"]
     assert ru.iloc[1, 0] == "odd"  # unknown codes pass through
-    from effmuni.labels import missing
+    from effmuni.text import missing
 
     for cols in (sv.SAVINGS_COLUMNS, sv.PROJECT_COLUMNS, sv.PASSPORT_COLUMNS):
         assert missing(cols) == []
@@ -511,7 +511,7 @@ def test_project_savings_for_one_municipality_matches_the_full_run():
 
 
 def test_every_output_column_has_russian_and_english_labels(mini_dir):
-    from effmuni.labels import label, missing
+    from effmuni.text import label, missing
 
     ds = em.load_dataset(mini_dir)
     s = em.project_savings(ds, n_boot=0)

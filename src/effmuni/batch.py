@@ -26,30 +26,12 @@ from typing import Any
 import pandas as pd
 
 from .datasets import load_dataset, resolve_path
-from .labels import check_lang, label, register
 from .schema import is_slug
+from .text import check_lang, label
 
 __all__ = ["parse_parameter", "refresh_notebook", "run_batch"]
 
 SUMMARY_COLUMNS = ["municipality_id", "status", "seconds", "notebook", "html", "error"]
-
-register(
-    {
-        "status": ("Статус", "Status"),
-        "seconds": ("Время расчёта, с", "Run time, s"),
-        "notebook": ("Блокнот", "Notebook"),
-        "html": ("Отчёт", "Report"),
-        "error": ("Ошибка", "Error"),
-        "status_ok": ("готов", "ok"),
-        "status_failed": ("ошибка", "failed"),
-        "status_skipped": ("без изменений", "skipped"),
-        "batch_title": ("Отчёты по муниципалитетам", "Municipality reports"),
-        "batch_counts": (
-            "Готово: {ok}, с ошибками: {failed}, без изменений: {skipped}.",
-            "Done: {ok}, failed: {failed}, unchanged: {skipped}.",
-        ),
-    }
-)
 
 
 # --------------------------------------------------------------------------- parameters

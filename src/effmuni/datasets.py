@@ -11,42 +11,13 @@ import pandas as pd
 
 from .calendar import workdays_between
 from .io import DataError
-from .labels import label, register
 from .schema import DURATION_INDICATORS, MINUTES_PER_UNIT, TABLE_ORDER
+from .text import label
 from .validate import ValidationReport, validate
 
 __all__ = ["Dataset", "load_dataset", "resolve_path", "sample_path"]
 
 SAMPLE_SEED = 2023
-
-register(
-    {
-        "sum_municipalities": ("муниципалитеты", "municipalities"),
-        "sum_institutions": ("учреждения", "institutions"),
-        "sum_models": ("{n} (образцовых: {m})", "{n} ({m} model institutions)"),
-        "sum_projects": ("проекты", "projects"),
-        "sum_in_projects": ("{n} (проектов: {p})", "{n} ({p} projects)"),
-        "sum_passport": ("значения паспортов", "passport values"),
-        "sum_steps": ("шаги карт потока", "value-stream map steps"),
-        "sum_cases": ("случаи (хронометраж)", "cases"),
-        "sum_cases_text": (
-            "{n} (незавершённых: {open}; проектов: {p})",
-            "{n} ({open} open; {p} projects)",
-        ),
-        "sum_engagement": ("строки вовлечённости", "engagement rows"),
-        "sum_dates": ("период данных", "date range"),
-        "sum_rejected": ("отклонено строк", "rows rejected"),
-        "sum_problems": ("найдено проблем", "problems found"),
-        "sum_problems_text": ("ошибок: {e}, предупреждений: {w}", "{e} errors, {w} warnings"),
-        "item": ("Показатель", "Item"),
-        "stage_preparation": ("подготовка", "preparation"),
-        "stage_diagnosis": ("диагностика", "diagnosis"),
-        "stage_implementation": ("внедрение", "implementation"),
-        "stage_sustain": ("закрепление", "sustain"),
-        "stage_closed": ("завершён", "closed"),
-        "stage_cancelled": ("отменён", "cancelled"),
-    }
-)
 
 
 def _repo_root() -> Path:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .labels import check_lang, translate_columns
 from .schema import TABLE_ORDER, TABLES, Column, Table
+from .text import check_lang, translate_columns
 
 __all__ = ["neutralise_text", "write_tables", "write_template"]
 

@@ -6,25 +6,8 @@ import numpy as np
 import pandas as pd
 
 from .datasets import Dataset
-from .labels import register
 
 __all__ = ["lead_time_summary", "project_coverage", "rule_compliance"]
-
-register(
-    {
-        "projects_started": ("Начато проектов", "Projects started"),
-        "rule_met": ("Правило выполнено", "Rule met"),
-        "alive": ("МО существует", "Unit exists"),
-        "quarters_alive": ("Кварталов", "Quarters"),
-        "quarters_met": ("Кварталов с проектом", "Quarters with a project"),
-        "share_met": ("Доля кварталов с проектом", "Share of quarters with a project"),
-        "n_cases": ("Случаев", "Cases"),
-        "n_open": ("Незавершённых случаев", "Open cases"),
-        "median_days": ("Медиана, дн.", "Median, days"),
-        "p90_days": ("90-й процентиль, дн.", "90th percentile, days"),
-        "mean_days": ("Среднее, дн.", "Mean, days"),
-    }
-)
 
 
 def _quarters(ds: Dataset) -> pd.PeriodIndex:

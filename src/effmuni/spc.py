@@ -12,26 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .labels import register
-
 __all__ = ["period_lead_times", "xmr"]
 
 E2 = 2.66  # 3 / d2 for moving ranges of two points
 D4 = 3.268  # upper limit factor of the moving-range chart
 RUN_LENGTH = 8
-
-register(
-    {
-        "period": ("Неделя", "Week"),
-        "moving_range": ("Скользящий размах", "Moving range"),
-        "centre": ("Центральная линия", "Centre line"),
-        "ucl": ("Верхняя граница", "Upper limit"),
-        "lcl": ("Нижняя граница", "Lower limit"),
-        "signal": ("Сигнал", "Signal"),
-        "signal_beyond": ("за границей", "beyond a limit"),
-        "signal_run": ("серия из 8 по одну сторону", "run of 8 on one side"),
-    }
-)
 
 
 def xmr(

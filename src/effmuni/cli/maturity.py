@@ -50,7 +50,7 @@ def maturity_tables(
     ``profiles``, ``features``, ``index comparison`` and ``crosstab``.
     """
     from ..analysis import AnalysisConfig, analyse
-    from ..labels import label
+    from ..text import label
 
     config = AnalysisConfig(k=k, method=method, seed=seed, as_of=as_of)
     analysis = analyse(dataset, config)  # the numbers of the report and notebook 03 too
@@ -119,7 +119,7 @@ def maturity_tables(
 
 
 def _print(title: str, frame: pd.DataFrame, lang: str) -> None:
-    from ..labels import translate_columns
+    from ..text import translate_columns
 
     print(f"\n{title}")
     # the index becomes a column first: headers are translated on columns only
@@ -164,7 +164,7 @@ def _run(args: argparse.Namespace) -> int:
         shown.round({"maturity_score": 2, "silhouette": 2, "index_score": 0, "probability": 2}),
         args.lang,
     )
-    from ..labels import label
+    from ..text import label
 
     prof = tables["profiles"]
     prof_t = prof.drop(columns=["level_name", "n_municipalities"]).T.round(2)

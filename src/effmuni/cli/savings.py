@@ -150,9 +150,9 @@ def _with_names(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
 
 def _run(args: argparse.Namespace) -> int:
     from ..excel import write_tables
-    from ..labels import label
     from ..plots.savings import municipality_names
     from ..savings import translate_table
+    from ..text import label
 
     lang = args.lang
     outcome = with_dataset(
@@ -255,19 +255,3 @@ def add_parser(subparsers) -> None:
         help="count projects whose baseline is a regulation limit in pooled figures and totals",
     )
     p.set_defaults(func=_run)
-
-
-def _register_labels() -> None:
-    from ..labels import register as reg
-
-    reg(
-        {
-            "sheet_savings": ("Экономия по проектам", "Savings by project"),
-            "sheet_pooled": ("Объединённая оценка", "Pooled estimate"),
-            "sheet_annual": ("Годовой эффект", "Annual effect"),
-            "sheet_attainment": ("Достижение целей", "Target attainment"),
-        }
-    )
-
-
-_register_labels()

@@ -68,7 +68,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from ..labels import label, register
+from ..text import label
 from .errors import EventLogError, ReadFailure
 from .logframe import (
     _REQUIRED,
@@ -92,17 +92,6 @@ from .text import (
 from .xes import read_xes
 
 __all__ = ["EVENT_LOG_COLUMNS", "EventLogError", "log_summary", "read_event_log"]
-
-register(
-    {
-        "log_events": ("события", "events"),
-        "log_cases": ("случаи", "cases"),
-        "log_activities": ("виды операций", "activities"),
-        "log_resources": ("исполнители", "resources"),
-        "log_period": ("период", "period"),
-        "log_starts": ("события со временем начала", "events with a start time"),
-    }
-)
 
 
 _ALIASES: dict[str, tuple[str, ...]] = {

@@ -14,46 +14,12 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ..labels import check_lang, label, register
+from ..text import check_lang, label
 from ._common import _check_features
 
 __all__ = ["MaturityResult", "cluster_maturity"]
 
 Method = Literal["ward", "kmeans", "gmm"]
-
-# --------------------------------------------------------------------------- labels
-
-register(
-    {
-        # data-driven groups (names depend on k)
-        "maturity_group_dormant": ("Неактивные", "Dormant"),
-        "maturity_group_lagging": ("Отстающие", "Lagging"),
-        "maturity_group_developing": ("Развивающиеся", "Developing"),
-        "maturity_group_established": ("Устойчивые", "Established"),
-        "maturity_group_advanced": ("Продвинутые", "Advanced"),
-        "maturity_group_leading": ("Лидеры", "Leading"),
-        # result columns
-        "maturity_score": ("Сводный балл (z)", "Composite score (z)"),
-        "level_name": ("Группа", "Group"),
-        "silhouette": ("Силуэт", "Silhouette"),
-        "probability": ("Вероятность группы", "Group probability"),
-        "stability": ("Устойчивость (Жаккар)", "Stability (Jaccard)"),
-        # columns of MaturityResult.context_profile
-        "n_municipalities": ("Муниципалитетов", "Municipalities"),
-        "population_median": ("Медиана населения", "Median population"),
-        "city_okrug_share": ("Доля городских округов", "Share of city okrugs"),
-        "merger_affected": ("Затронуты объединением", "Affected by a merger"),
-        # columns of MaturityResult.selection and .summary
-        "maturity_selection_k": ("Число групп", "Number of groups"),
-        "bic": ("BIC", "BIC"),
-        "chosen": ("Выбрано", "Chosen"),
-        "item": ("Показатель", "Item"),
-    }
-)
-# words other modules use too (register refuses a key registered twice with different text)
-register(
-    {"level": ("Уровень", "Level"), "value": ("Значение", "Value"), "k": ("Число групп", "k")}
-)
 
 #: names of data-driven groups by k, least mature first
 _GROUP_NAMES = {

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ..labels import check_lang, label, register
+from ..text import check_lang, label
 from ._frame import FOLLOWUP_TOLERANCE, _Frame, _prepare, _project_facts
 
 __all__ = [
@@ -187,53 +187,6 @@ _GROUPS = tuple(dict.fromkeys(FEATURE_GROUPS.values()))
 #: weight of a model institution by level in ``models_per_10k``
 MODEL_WEIGHTS: dict[str, float] = {"local": 1.0, "regional": 2.0, "federal": 3.0}
 _MODEL_RANK = {"none": 0, "local": 1, "regional": 2, "federal": 3}
-
-# --------------------------------------------------------------------------- labels
-
-register(
-    {
-        "active_quarter_share": ("Доля кварталов с новым проектом", "Quarters with a new project"),
-        "projects_per_quarter": ("Проектов в квартал", "Projects per quarter"),
-        "closed_share": ("Доля закрытых проектов", "Projects closed"),
-        "on_time_share": ("Доля закрытых в срок", "Closed on time"),
-        "median_reduction_pct": ("Медиана сокращения ВПП, %", "Median lead-time reduction, %"),
-        "target_reached_share": ("Доля достигших цели", "Target reached"),
-        "sustained_share": ("Доля с закреплённым результатом", "Results sustained"),
-        "models_per_10k": ("Образцы на 10 тыс. жителей", "Model institutions per 10,000"),
-        "top_model_level": ("Высший уровень образца", "Top model-institution level"),
-        "trained_share": ("Доля обученных сотрудников", "Staff trained"),
-        "proposals_per_100_staff": (
-            "Предложений на 100 сотрудников в год",
-            "Proposals per 100 staff a year",
-        ),
-        "proposals_implemented_share": ("Доля реализованных предложений", "Proposals implemented"),
-        "measured_baseline_share": ("Доля измеренных базовых значений", "Measured baselines"),
-        # aspects
-        "cadence": ("Регулярность", "Cadence"),
-        "delivery": ("Исполнение", "Delivery"),
-        "results": ("Результаты", "Results"),
-        "sustainment": ("Закрепление", "Sustainment"),
-        "models": ("Образцы", "Model institutions"),
-        "people": ("Люди", "People"),
-        "data_quality": ("Качество данных", "Data quality"),
-        # columns of municipality_context
-        "n_institutions": ("Учреждений", "Institutions"),
-        "n_projects": ("Проектов", "Projects"),
-        "n_quarters": ("Кварталов наблюдения", "Quarters observed"),
-        "merged": ("Объединён (упразднён)", "Merged (ceased)"),
-        "successor_id": ("Правопреемник", "Successor"),
-        "predecessors": ("Присоединённые", "Predecessors"),
-        "folded": ("Учтены данные", "History folded in"),
-        # columns of maturity_definitions
-        "feature": ("Признак", "Feature"),
-        "aspect": ("Аспект", "Aspect"),
-        "definition": ("Определение", "Definition"),
-        "no_data": ("Если данных нет", "When there is no data"),
-    }
-)
-# words other modules use too; labels.py registers "unit" with the same text (and register
-# refuses a key registered twice with different text)
-register({"name": ("Наименование", "Name"), "unit": ("Единица", "Unit")})
 
 
 def maturity_definitions(lang: str = "ru") -> pd.DataFrame:

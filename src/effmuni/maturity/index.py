@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..labels import check_lang, label, register
+from ..text import check_lang, label
 from ._common import _check_features
 from .clustering import MaturityResult
 from .features import _GROUPS, FEATURE_GROUPS, FEATURES
@@ -27,34 +27,6 @@ __all__ = [
     "maturity_index",
     "maturity_index_levels",
 ]
-
-# --------------------------------------------------------------------------- labels
-
-register(
-    {
-        # rule-based index levels (LESAT-anchored)
-        "maturity_index_level_1": ("Начальный", "Initial"),
-        "maturity_index_level_2": ("Формирующийся", "Emerging"),
-        "maturity_index_level_3": ("Системный", "Systematic"),
-        "maturity_index_level_4": ("Совершенствующийся", "Refining"),
-        "maturity_index_level_5": ("Образцовый", "Exemplary"),
-        # columns of maturity_index and compare_levels
-        "index_score": ("Балл индекса (0–100)", "Index score (0–100)"),
-        "index_level": ("Уровень индекса", "Index level"),
-        "index_level_name": ("Уровень индекса (название)", "Index level name"),
-        "capped": ("Ограничен уровнем образца", "Capped by model level"),
-        "cluster_position": ("Положение по группам (0–1)", "Position by groups (0–1)"),
-        "index_position": ("Положение по индексу (0–1)", "Position by index (0–1)"),
-        "difference": ("Расхождение", "Difference"),
-        "disagree": ("Расходятся", "Disagree"),
-        # columns of maturity_index_levels
-        "description": ("Описание", "Description"),
-    }
-)
-for _g in _GROUPS:
-    register({f"aspect_{_g}": (f"Аспект: {label(_g, 'ru')}", f"Aspect: {label(_g, 'en')}")})
-# a word other modules use too (register refuses a key registered twice with different text)
-register({"score": ("Балл", "Score")})
 
 # --------------------------------------------------------------------------- rule-based index
 
@@ -158,9 +130,6 @@ def maturity_index_levels(lang: str = "ru") -> pd.DataFrame:
             "description": [_INDEX_LEVEL_TEXT[lv][i] for lv in range(1, 6)],
         }
     )
-
-
-register({"model_level_needed": ("Нужен образец уровня", "Model institution needed")})
 
 
 def maturity_index(

@@ -10,41 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..labels import check_lang, label, register
+from ..text import check_lang, label
 from .style import COLORS, new_axes
 
 __all__ = ["feature_heatmap", "level_colors", "level_profiles", "pca_biplot", "silhouette_plot"]
 
-register(
-    {
-        "maturity_fig_heatmap": (
-            "Признаки зрелости по муниципалитетам",
-            "Maturity features by municipality",
-        ),
-        "maturity_fig_z": (
-            "Стандартизованное значение (0 — среднее)",
-            "Standardised value (0 = average)",
-        ),
-        "maturity_fig_biplot": (
-            "Главные компоненты признаков зрелости",
-            "Principal components of the maturity features",
-        ),
-        "maturity_fig_pc": ("ГК {n} ({pct:.0f} % дисперсии)", "PC {n} ({pct:.0f} % of variance)"),
-        "maturity_fig_silhouette": (
-            "Силуэт по муниципалитетам (среднее {mean:.2f})",
-            "Silhouette by municipality (mean {mean:.2f})",
-        ),
-        "maturity_fig_silhouette_x": (
-            "Силуэт: ближе к своей группе (+) или к соседней (−)",
-            "Silhouette: closer to its own group (+) or a neighbour (−)",
-        ),
-        "maturity_fig_profiles": ("Профили групп", "Group profiles"),
-        "maturity_fig_profiles_y": (
-            "Среднее стандартизованное значение",
-            "Mean standardised value",
-        ),
-    }
-)
 
 #: indices into COLORS["levels"] (red = least mature … blue = most) for k levels
 _PALETTE_INDEX = {

@@ -6,35 +6,10 @@ import matplotlib.colors as mcolors
 import numpy as np
 import pandas as pd
 
-from ..labels import label, register
+from ..text import label
 from .style import COLORS, new_axes
 
 __all__ = ["coverage_heatmap", "lead_time_distributions", "xmr_chart"]
-
-register(
-    {
-        "fig_coverage": (
-            "Проекты, начатые по кварталам (правило: не менее одного в квартал)",
-            "Projects started per quarter (rule: at least one a quarter)",
-        ),
-        "fig_coverage_note": (
-            "серым: МО не существовало; 0 — правило не выполнено",
-            "grey: unit did not exist; 0: rule missed",
-        ),
-        "fig_lead_dist": ("Время протекания процесса по случаям", "Case lead times"),
-        "axis_lead_days_log": (
-            "Время протекания процесса, дн. (лог. шкала)",
-            "Lead time, days (log scale)",
-        ),
-        "axis_cases": ("Число случаев", "Cases"),
-        "phase_before": ("до", "before"),
-        "phase_after": ("после", "after"),
-        "fig_xmr": ("Контрольная карта XmR: время протекания процесса", "XmR chart: lead time"),
-        "axis_lead_days": ("Время протекания процесса, дн.", "Lead time, days"),
-        "axis_week": ("Неделя", "Week"),
-        "legend_change": ("изменение", "change"),
-    }
-)
 
 
 def coverage_heatmap(

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
-from ..labels import check_lang, label, register
+from ..text import check_lang, label
 from .style import COLORS, new_axes, use_style
 
 __all__ = [
@@ -156,7 +156,7 @@ def forest_plot(
             x = [row.ratio_low, row.ratio, row.ratio_high, row.ratio]
             ax.fill(x, [yy, yy + 0.3, yy, yy - 0.3], color=COLORS["pooled"], zorder=3)
         ticks.append(yy)
-        tick_labels.append(label(f"method={row.method}", lang))
+        tick_labels.append(label(f"method_{row.method}", lang))
         lims += [row.ratio_low, row.ratio_high, row.ratio]
     if len(rows_pooled):
         ax.axhline(len(rows_pooled) - 0.4, color="0.7", lw=0.6)
@@ -334,7 +334,7 @@ def pooled_plot(
         ax.hlines(y[ok], lo[ok], hi[ok], color=color, lw=1.4)
         region_row = (m["municipality_id"] == "region").to_numpy()
         ax.scatter(est, y, marker=marker, color=color, s=np.where(region_row, 70, 30), zorder=3)
-        ax.scatter([], [], marker=marker, color=color, label=label(f"method={method}", lang))
+        ax.scatter([], [], marker=marker, color=color, label=label(f"method_{method}", lang))
     ax.set_yticks(
         [y_of[g] for g in groups],
         [names.get(g, label("region", lang) if g == "region" else g) for g in groups],
@@ -348,46 +348,3 @@ def pooled_plot(
     ax.legend(frameon=False, fontsize=8, loc="best")
     ax.grid(axis="y", visible=False)
     return fig
-
-
-register(
-    {
-        "fig_forest_title": (
-            "Изменение времени протекания процесса по проектам",
-            "Change in lead time by project",
-        ),
-        "fig_forest_x": (
-            "Отношение ВПП «после»/«до», изменение в % (логарифмическая шкала)",
-            "Lead time after vs before, change in % (log scale)",
-        ),
-        "fig_shown_of": (
-            "показаны {shown} самых точных из {total}",
-            "the {shown} most precise of {total} shown",
-        ),
-        "fig_before": ("до", "before"),
-        "fig_after": ("после", "after"),
-        "fig_lead_time_log": (
-            "ВПП, дн. (логарифмическая шкала)",
-            "Lead time, days (log scale)",
-        ),
-        "fig_before_after_title": (
-            "Время протекания процесса до и после проекта",
-            "Lead time before and after the project",
-        ),
-        "fig_no_cases": (
-            "нет проектов с хронометражем случаев",
-            "no project with case timings",
-        ),
-        "fig_annual_title": (
-            "Годовой эффект по муниципалитетам",
-            "Annual effect by municipality",
-        ),
-        "fig_staff_hours": ("Время сотрудников", "Staff time"),
-        "fig_staff_fte": ("Высвобождено ставок", "Staff time, FTE"),
-        "fig_citizen_days": ("Время граждан", "Citizen time"),
-        "fig_pooled_title": (
-            "Типичное сокращение ВПП: объединённая оценка",
-            "Typical lead-time reduction, pooled",
-        ),
-    }
-)

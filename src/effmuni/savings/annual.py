@@ -11,7 +11,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..labels import register
 from ._common import _by_columns, _join_flags
 
 __all__ = ["HOURS_PER_FTE", "annual_effect", "evidence_summary"]
@@ -240,41 +239,3 @@ def evidence_summary(savings: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     out["source"] = out["source"].astype("string")
     return out
-
-
-register(
-    {
-        # annual_effect and evidence_summary
-        "lead_source": ("Источник данных о ВПП", "Lead-time source"),
-        "citizen_days": ("Время граждан, дн. в год", "Citizen time saved, days a year"),
-        "citizen_days_low": ("Время граждан: нижняя граница", "Citizen time: lower limit"),
-        "citizen_days_high": ("Время граждан: верхняя граница", "Citizen time: upper limit"),
-        "staff_hours": ("Время сотрудников, ч в год", "Staff time saved, hours a year"),
-        "staff_hours_low": ("Время сотрудников: нижняя граница", "Staff time: lower limit"),
-        "staff_hours_high": ("Время сотрудников: верхняя граница", "Staff time: upper limit"),
-        "staff_fte": ("Высвобождено ставок", "Staff time saved, FTE"),
-        "staff_fte_low": ("Ставок: нижняя граница", "FTE: lower limit"),
-        "staff_fte_high": ("Ставок: верхняя граница", "FTE: upper limit"),
-        "included": ("Учтён в итогах", "Counted in totals"),
-        "n_with_interval": ("Проектов с интервалом", "Projects with an interval"),
-        "n_regulation_baseline": ("База — регламентный срок", "Regulation-limit baselines"),
-        "n_planned_only": ("Только план", "Planned only"),
-        "n_with_volume": ("С годовым объёмом", "With an annual volume"),
-        "n_projects": ("Проектов", "Projects"),
-        "n_citizen": ("Проектов в оценке времени граждан", "Projects in citizen time"),
-        "n_staff": ("Проектов в оценке времени сотрудников", "Projects in staff time"),
-        "n_without_interval": ("Проектов без интервала", "Projects without an interval"),
-        "n_left_out": ("Не учтено проектов", "Projects left out"),
-        # coded values
-        "lead_source=cases": ("хронометраж случаев", "case timings"),
-        "lead_source=passport": ("паспорт проекта", "project card"),
-        "lead_source=none": ("нет данных", "no data"),
-        # phrases of notes
-        "phrase=no annual volume": ("нет годового объёма", "no annual volume"),
-        "phrase=no result yet": ("результата ещё нет", "no result yet"),
-        "phrase=regulation-limit baseline (left out of totals)": (
-            "база — регламентный срок (не учтён в итогах)",
-            "regulation-limit baseline (left out of totals)",
-        ),
-    }
-)

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..labels import register
 from ._common import _join_flags
 
 __all__ = ["PASSPORT_COLUMNS", "passport_savings"]
@@ -201,54 +200,3 @@ def passport_savings(
         n,
     )
     return out[list(PASSPORT_COLUMNS)]
-
-
-register(
-    {
-        # passport_savings (and project_savings)
-        "regulation_baseline": ("База — регламентный срок", "Baseline is a regulation limit"),
-        "planned_only": ("Только плановое значение", "Planned value only"),
-        "caveats": ("Оговорки", "Caveats"),
-        "better": ("Лучше, если", "Better when"),
-        "baseline": ("Базовое значение", "Baseline"),
-        "target": ("Целевое значение", "Target"),
-        "actual": ("Фактическое значение", "Actual"),
-        "followup": ("Контрольное значение", "Follow-up"),
-        "stat_baseline": ("Статистика базового значения", "Baseline statistic"),
-        "stat_actual": ("Статистика фактического значения", "Actual statistic"),
-        "n_obs_baseline": ("Наблюдений (база)", "Observations (baseline)"),
-        "n_obs_actual": ("Наблюдений (факт)", "Observations (actual)"),
-        "change": ("Изменение", "Change"),
-        "change_pct": ("Изменение, %", "Change, %"),
-        "improved": ("Улучшение", "Improved"),
-        "planned_change": ("Плановое изменение", "Planned change"),
-        "planned_change_pct": ("Плановое изменение, %", "Planned change, %"),
-        "followup_change_pct": ("Изменение на контроле, %", "Change at follow-up, %"),
-        "stat_mismatch": ("Разные статистики (база/факт)", "Different statistics"),
-        "unit_mismatch": ("Разные единицы (база/факт)", "Different units"),
-        # coded values
-        "better=lower": ("меньше", "lower"),
-        "better=higher": ("больше", "higher"),
-        # phrases of caveats
-        "phrase=regulation-limit baseline": (
-            "база — регламентный срок",
-            "regulation-limit baseline",
-        ),
-        "phrase=estimated baseline": (
-            "база — экспертная оценка",
-            "estimated baseline",
-        ),
-        "phrase=planned value only": (
-            "только плановое значение",
-            "planned value only",
-        ),
-        "phrase=baseline and actual are different statistics": (
-            "база и факт — разные статистики",
-            "baseline and actual are different statistics",
-        ),
-        "phrase=baseline and actual in different units": (
-            "база и факт в разных единицах",
-            "baseline and actual in different units",
-        ),
-    }
-)

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..labels import register
 from ._bootstrap import (
     _STREAM,
     MIN_CASES,
@@ -290,70 +289,3 @@ def _case_notes(nb, na, nwb, nwa, work_ok, n_boot) -> pd.Series:
         parts.append(np.full(len(nb), "no bootstrap (n_boot=0)"))
     notes = ["; ".join(p for p in row if p) for row in zip(*parts, strict=True)]
     return pd.Series(notes, dtype="string")
-
-
-register(
-    {
-        "n_before": ("Случаев «до»", "Cases before"),
-        "n_after": ("Случаев «после»", "Cases after"),
-        "n_open": ("Незавершённых случаев", "Open cases"),
-        "mean_before": ("Среднее «до», дн.", "Mean before, days"),
-        "mean_after": ("Среднее «после», дн.", "Mean after, days"),
-        "median_before": ("Медиана «до», дн.", "Median before, days"),
-        "median_after": ("Медиана «после», дн.", "Median after, days"),
-        "saving": ("Экономия, дн. на случай", "Saving, days per case"),
-        "saving_low": ("Экономия: нижняя граница", "Saving: lower limit"),
-        "saving_high": ("Экономия: верхняя граница", "Saving: upper limit"),
-        "saving_pct": ("Сокращение, %", "Reduction, %"),
-        "saving_pct_low": ("Сокращение, %: нижняя граница", "Reduction, %: lower limit"),
-        "saving_pct_high": ("Сокращение, %: верхняя граница", "Reduction, %: upper limit"),
-        "ratio": ("Отношение «после»/«до»", "Ratio after/before"),
-        "ratio_low": ("Отношение: нижняя граница", "Ratio: lower limit"),
-        "ratio_high": ("Отношение: верхняя граница", "Ratio: upper limit"),
-        "log_ratio": ("Логарифм отношения", "Log ratio"),
-        "log_ratio_se": ("Ст. ошибка логарифма отношения", "SE of the log ratio"),
-        "n_work_before": ("Случаев с трудозатратами «до»", "Cases with touch time before"),
-        "n_work_after": ("Случаев с трудозатратами «после»", "Cases with touch time after"),
-        "work_before_min": ("Трудозатраты «до», мин на случай", "Touch time before, min per case"),
-        "work_after_min": (
-            "Трудозатраты «после», мин на случай",
-            "Touch time after, min per case",
-        ),
-        "work_saving_min": (
-            "Экономия трудозатрат, мин на случай",
-            "Touch time saved, min per case",
-        ),
-        "work_saving_min_low": (
-            "Экономия трудозатрат: нижняя граница",
-            "Touch time saved: lower limit",
-        ),
-        "work_saving_min_high": (
-            "Экономия трудозатрат: верхняя граница",
-            "Touch time saved: upper limit",
-        ),
-        "note": ("Примечание", "Note"),
-        # phrases of notes
-        **{
-            f"phrase=fewer than {MIN_CASES} cases {ph}": (
-                f"меньше {MIN_CASES} случаев «{ru}»",
-                f"fewer than {MIN_CASES} cases {ph}",
-            )
-            for ph, ru in (("before", "до"), ("after", "после"))
-        },
-        **{
-            f"phrase=no completed cases {ph}": (
-                f"нет завершённых случаев «{ru}»",
-                f"no completed cases {ph}",
-            )
-            for ph, ru in (("before", "до"), ("after", "после"))
-        },
-        f"phrase=touch time for fewer than {MIN_CASES} cases": (
-            f"трудозатраты меньше чем по {MIN_CASES} случаям",
-            f"touch time for fewer than {MIN_CASES} cases",
-        ),
-        "phrase=no bootstrap (n_boot=0)": (
-            "без бутстрепа (n_boot=0)",
-            "no bootstrap (n_boot=0)",
-        ),
-    }
-)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..labels import register
-
 __all__ = ["MAP_METRICS", "map_savings"]
 
 #: metrics of :func:`map_savings`, in order
@@ -94,23 +92,3 @@ def map_savings(steps: pd.DataFrame) -> pd.DataFrame:
         out["change_pct"] = 100 * (a - c) / np.where(c != 0, c, np.nan)
     out["metric"] = out["metric"].astype("string")
     return out.reset_index(drop=True)
-
-
-register(
-    {
-        # map_savings
-        "metric": ("Показатель карты", "Map metric"),
-        "current": ("Текущее состояние", "Current state"),
-        # coded values
-        "metric=lead_time_min": ("ВПП, мин", "Lead time, min"),
-        "metric=process_time_min": ("Время операций, мин", "Process time, min"),
-        "metric=wait_time_min": ("Время ожидания, мин", "Wait time, min"),
-        "metric=steps": ("Шагов", "Steps"),
-        "metric=handoffs": ("Передач", "Hand-offs"),
-        "metric=approvals": ("Согласований", "Approvals"),
-        "metric=value_added_share": (
-            "Доля времени, добавляющего ценность",
-            "Value-added share",
-        ),
-    }
-)

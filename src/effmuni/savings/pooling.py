@@ -23,7 +23,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..labels import register
 from ._bootstrap import MIN_CASES, _mean_interval
 from ._common import _by_columns
 
@@ -379,61 +378,3 @@ def target_attainment(
     order = [*keys, "n_projects", "n_assessed", "n_reached", "share_reached", "n_reached_surely"]
     order += ["share_reached_surely", "n_no_result", "n_no_target", "n_left_out"]
     return res[order]
-
-
-register(
-    {
-        "method": ("Метод", "Method"),
-        "n_pooled": ("Проектов в оценке", "Projects pooled"),
-        "reduction_pct": ("Типичное сокращение ВПП, %", "Typical lead-time reduction, %"),
-        "reduction_pct_low": ("Сокращение, %: нижняя граница", "Reduction, %: lower limit"),
-        "reduction_pct_high": ("Сокращение, %: верхняя граница", "Reduction, %: upper limit"),
-        "tau2": ("τ² (разброс между проектами)", "τ² (between-project variance)"),
-        "i2": ("I², %", "I², %"),
-        "q": ("Q Кохрена", "Cochran's Q"),
-        "q_pvalue": ("p-значение Q", "p-value of Q"),
-        "log_ratio_sd": ("Разброс логарифмов отношений", "SD of the log ratios"),
-        "method=random_effects": (
-            "метаанализ со случайными эффектами (хронометраж)",
-            "random-effects meta-analysis (case timings)",
-        ),
-        "method=bootstrap_projects": (
-            "бутстреп по проектам (паспорта)",
-            "bootstrap over projects (project cards)",
-        ),
-        "achieved_pct": ("Достигнутое сокращение, %", "Achieved reduction, %"),
-        "achieved_pct_low": ("Достигнутое сокращение: нижняя граница", "Achieved: lower limit"),
-        "achieved_pct_high": ("Достигнутое сокращение: верхняя граница", "Achieved: upper limit"),
-        "target_status": ("Статус цели", "Target status"),
-        "reached": ("Цель достигнута", "Target reached"),
-        "reached_surely": ("Цель достигнута с учётом интервала", "Reached beyond doubt"),
-        "target_status=reached": ("достигнута", "reached"),
-        "target_status=not_reached": ("не достигнута", "not reached"),
-        "target_status=no_result": ("нет результата", "no result yet"),
-        "target_status=no_target": ("нет цели", "no target"),
-        "n_assessed": ("Проектов с целью и результатом", "Projects with target and result"),
-        "n_reached": ("Достигли цели", "Reached the target"),
-        "share_reached": ("Доля достигших цели, %", "Share reaching the target, %"),
-        "n_reached_surely": ("Достигли с учётом интервала", "Reached beyond doubt"),
-        "share_reached_surely": ("Доля достигших с учётом интервала, %", "Share beyond doubt, %"),
-        "n_no_result": ("Без результата", "No result yet"),
-        "n_no_target": ("Без цели", "No target"),
-        "phrase=no project with case timings": (
-            "нет проектов с хронометражем",
-            "no project with case timings",
-        ),
-        "phrase=one project: nothing to pool": (
-            "один проект: объединять нечего",
-            "one project: nothing to pool",
-        ),
-        "phrase=no card-only project": ("нет проектов только с паспортом", "no card-only project"),
-        f"phrase=fewer than {MIN_CASES} projects: τ² is imprecise": (
-            f"меньше {MIN_CASES} проектов: τ² неточна",
-            f"fewer than {MIN_CASES} projects: τ² is imprecise",
-        ),
-        f"phrase=fewer than {MIN_CASES} projects": (
-            f"меньше {MIN_CASES} проектов",
-            f"fewer than {MIN_CASES} projects",
-        ),
-    }
-)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..labels import register
 from ._bootstrap import MIN_CASES
 from ._common import _check_params, _join_flags
 from .card import passport_savings
@@ -237,29 +236,3 @@ def project_savings(
         np.where(from_cases, cs["note"].astype("string").fillna(""), ""), dtype="string"
     )
     return out[list(PROJECT_COLUMNS)]
-
-
-register(
-    {
-        # project_savings
-        "source": ("Источник данных", "Source"),
-        "work_source": ("Источник трудозатрат", "Touch-time source"),
-        "planned_saving_pct": ("Плановое сокращение, %", "Planned reduction, %"),
-        # coded values
-        "source=cases": ("хронометраж случаев", "case timings"),
-        "source=passport": ("паспорт проекта", "project card"),
-        "source=none": ("нет данных", "no data"),
-        "work_source=cases": ("хронометраж случаев", "case timings"),
-        "work_source=passport": ("паспорт проекта", "project card"),
-        "work_source=none": ("нет данных", "no data"),
-        # phrases of caveats
-        "phrase=card value is a median or a single value, not a mean": (
-            "в паспорте медиана или единичный замер, не среднее",
-            "card value is a median or a single value, not a mean",
-        ),
-        "phrase=working days converted to calendar days": (
-            "рабочие дни пересчитаны в календарные",
-            "working days converted to calendar days",
-        ),
-    }
-)

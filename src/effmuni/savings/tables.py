@@ -2,29 +2,37 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import pandas as pd
 
-from ..labels import check_lang, label, translate_columns
+from ..text import check_lang, label, translate_columns
 
 __all__ = ["translate_table"]
 
-#: columns whose values are codes with a label ``"<column>=<value>"``
+#: columns whose values are codes with a label ``"<column>_<value>"``
 _CODED = ("source", "work_source", "lead_source", "method", "target_status", "better", "metric")
-#: columns holding "; "-joined phrases with a label ``"<text>"``
+#: columns holding "; "-joined English phrases, each with a label ``"note_<phrase slug>"``
 _PHRASES = ("note", "caveats")
 
 
 def _translate_value(column: str, value, lang: str):
-    """Translate a coded value (``"<column>=<value>"``) or '; '-joined phrases."""
+    """Translate a coded value (``"<column>_<value>"``) or '; '-joined phrases."""
     if not isinstance(value, str) or value == "":
         return value
     if column in _PHRASES:
-        return "; ".join(_translate_value("phrase", p, lang) for p in value.split("; "))
-    key = f"{column}={value}"
+        return "; ".join(_translate_phrase(p, lang) for p in value.split("; "))
+    key = f"{column}_{value}"
     text = label(key, lang)
     return value if text == key else text
+
+
+def _translate_phrase(phrase: str, lang: str) -> str:
+    """A note phrase (English, as computed) under its key ``note_<slug>``."""
+    key = "note_" + re.sub(r"[^a-z0-9]+", "_", phrase.lower()).strip("_")
+    text = label(key, lang)
+    return phrase if text == key else text
 
 
 def translate_table(
