@@ -225,7 +225,7 @@ def test_parse_parameter_is_conservative():
     assert parse_parameter("False") is False and parse_parameter("None") is None
 
 
-def test_resume_after_a_killed_run(tmp_path):
+def test_resume_after_a_killed_run(tmp_path, monkeypatch):
     nb = make_notebook(tmp_path / "slow.ipynb", "import time\ntime.sleep(3)\nprint(municipality)")
     out = tmp_path / "o"
     cmd = [
@@ -270,6 +270,14 @@ def test_resume_after_a_killed_run(tmp_path):
     assert summary["status"].tolist() == ["ok"]
     # a touched notebook makes every report stale
     os.utime(nb, None)
+    summary = em.run_batch(nb, "all", out, jobs=2, data=MINI, resume=True, progress=False)
+    assert set(summary["status"]) == {"ok"}
+    meta = json.loads((out / "kanash.ipynb").read_text(encoding="utf-8"))["metadata"]
+    assert meta["effmuni"]["source_hash"] == em.analysis.source_hash()
+    # so does a change of effmuni's own code: its numbers may have changed
+    summary = em.run_batch(nb, "all", out, jobs=2, data=MINI, resume=True, progress=False)
+    assert set(summary["status"]) == {"skipped"}
+    monkeypatch.setattr("effmuni.batch.source_hash", lambda: "edited-code")
     summary = em.run_batch(nb, "all", out, jobs=2, data=MINI, resume=True, progress=False)
     assert set(summary["status"]) == {"ok"}
 

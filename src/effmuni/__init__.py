@@ -4,13 +4,20 @@ Loads process-timing data (project registries, value-stream maps, case timings, 
 validates it, and does the statistics behind the «Эффективный регион» reports.
 """
 
-__version__ = "0.1.0"  # before the imports: modules key caches on it
+__version__ = "0.1.0"  # the one version source (pyproject.toml reads it)
 
 from .analysis import Analysis, AnalysisConfig, analyse
-from .batch import run_batch
+from .batch import SUMMARY_COLUMNS, run_batch
 from .calendar import is_workday, workdays_between
 from .datasets import Dataset, load_dataset, resolve_path, sample_path
-from .io import EventLogError, log_summary, read_event_log
+from .effects import (
+    ATT_GT_COLUMNS,
+    EVENT_STUDY_COLUMNS,
+    OVERALL_COLUMNS,
+    DidResult,
+    staggered_did,
+)
+from .io import EVENT_LOG_COLUMNS, EventLogError, log_summary, read_event_log
 from .maturity import (
     LevelComparison,
     MaturityResult,
@@ -49,6 +56,13 @@ from .timing import CASE_TIMING_COLUMNS, case_timings, split_at
 from .validate import DataError, ValidationReport, validate
 
 __all__ = [
+    "ATT_GT_COLUMNS",
+    "EVENT_LOG_COLUMNS",
+    "EVENT_STUDY_COLUMNS",
+    "OVERALL_COLUMNS",
+    "SUMMARY_COLUMNS",
+    "DidResult",
+    "staggered_did",
     "ATTAINMENT_COLUMNS",
     "CASE_TIMING_COLUMNS",
     "PASSPORT_COLUMNS",

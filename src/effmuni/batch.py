@@ -25,13 +25,14 @@ from typing import Any
 
 import pandas as pd
 
+from .analysis import source_hash
 from .datasets import load_dataset, resolve_path
 from .schema import is_slug
 from .text import check_lang, label
 
 __all__ = ["parse_parameter", "refresh_notebook", "run_batch"]
 
-SUMMARY_COLUMNS = ["municipality_id", "status", "seconds", "notebook", "html", "error"]
+SUMMARY_COLUMNS = ("municipality_id", "status", "seconds", "notebook", "html", "error")
 
 
 # --------------------------------------------------------------------------- parameters
@@ -78,6 +79,7 @@ class _Job:
     timeout: float | None
     start_timeout: float = 60.0
     env: dict[str, str] = field(default_factory=dict)
+    source_hash: str = ""  # of the effmuni package that made the report (see --resume)
 
 
 def _describe_failure(exc: BaseException, timeout: float | None) -> str:
@@ -135,6 +137,7 @@ def _execute_job(job: _Job) -> dict[str, Any]:
             start_timeout=job.start_timeout,
             **kwargs,
         )
+        _stamp(tmp, job.source_hash)
         if job.output_html:
             _export_html(tmp, tmp_html)
             os.replace(tmp_html, job.output_html)
@@ -153,6 +156,15 @@ def _execute_job(job: _Job) -> dict[str, Any]:
         tmp_html.unlink(missing_ok=True)
     result["seconds"] = round(time.perf_counter() - start, 2)
     return result
+
+
+def _stamp(path: Path, source_hash: str) -> None:
+    """Record which effmuni source made a report, so ``--resume`` never keeps a stale one."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["effmuni"] = {"source_hash": source_hash}
+    nbformat.write(nb, path)
 
 
 def refresh_notebook(path: str | Path, timeout: float = 600) -> Path:
@@ -203,16 +215,20 @@ def _newest_mtime(path: Path) -> float:
 
 def _is_current(job: _Job, newer_than: float) -> bool:
     """True when the job's outputs are complete, newer than inputs and made with the same
-    parameters (papermill records them in the notebook's metadata)."""
+    parameters (papermill records them in the notebook's metadata) by the same effmuni
+    source (its hash is stamped in the notebook's metadata)."""
     out = Path(job.output_ipynb)
     if not out.exists() or out.stat().st_mtime <= newer_than:
         return False
     if job.output_html and not Path(job.output_html).exists():
         return False
     try:
-        meta = json.loads(out.read_text(encoding="utf-8"))["metadata"]["papermill"]
-    except (OSError, ValueError, KeyError):
+        metadata = json.loads(out.read_text(encoding="utf-8"))["metadata"]
+        meta, made_by = metadata["papermill"], metadata["effmuni"]["source_hash"]
+    except (OSError, ValueError, KeyError, TypeError):
         return False
+    if made_by != job.source_hash:
+        return False  # the code changed since: its numbers may have too
     return meta.get("parameters") == json.loads(json.dumps(job.parameters))
 
 
@@ -406,6 +422,7 @@ def run_batch(
             parameters={**params, "municipality": m},
             timeout=timeout,
             env=env,
+            source_hash=source_hash(),
         )
         for m in ids
     ]
