@@ -102,7 +102,7 @@ def report_compute(ids: list[str]) -> float:
 def batch(tmp: Path, jobs: int, ids) -> tuple[float, int]:
     out = tmp / f"reports_{jobs}"
     t = time.perf_counter()
-    summary = em.run_batch(REPORT, ids, out, jobs=jobs, progress=False)
+    summary = em.run_batch(REPORT, ids, output_dir=out, jobs=jobs, progress=False)
     return time.perf_counter() - t, int((summary["status"] == "ok").sum())
 
 

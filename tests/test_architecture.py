@@ -108,3 +108,44 @@ def test_column_contracts_are_exported():
     for name in contracts:
         cols = getattr(em, name)
         assert isinstance(cols, tuple) and all(isinstance(c, str) for c in cols), name
+
+
+def _public_callables():
+    import importlib
+    import inspect
+    import pkgutil
+
+    seen = set()
+    mods = [em] + [
+        importlib.import_module(m.name)
+        for m in pkgutil.walk_packages(em.__path__, "effmuni.")
+        if not m.name.endswith("__main__")
+    ]
+    for mod in mods:
+        for name in getattr(mod, "__all__", []):
+            obj = getattr(mod, name, None)
+            if inspect.isfunction(obj):
+                targets = [(name, obj)]
+            elif inspect.isclass(obj):
+                targets = [
+                    (f"{name}.{n}", f)
+                    for n, f in vars(obj).items()
+                    if inspect.isfunction(f) and not n.startswith("_")
+                ]
+            else:
+                targets = []
+            for qual, f in targets:
+                if id(f) not in seen:
+                    seen.add(id(f))
+                    yield f"{mod.__name__}.{qual}", inspect.signature(f)
+
+
+def test_options_are_keyword_only_after_the_first_two_arguments():
+    late = []
+    for name, sig in _public_callables():
+        params = [p for p in sig.parameters.values() if p.name not in ("self", "cls")]
+        positional = [p for p in params if p.kind == p.POSITIONAL_OR_KEYWORD]
+        options = [p for p in positional[2:] if p.default is not p.empty]
+        if options:
+            late.append(f"{name}{sig}")
+    assert late == []

@@ -64,7 +64,7 @@ def echo_nb(tmp_path):
 
 def test_success_html_index_and_summaries(echo_nb, tmp_path):
     out = tmp_path / "reports"
-    summary = em.run_batch(echo_nb, "all", out, jobs=2, data=MINI, progress=False)
+    summary = em.run_batch(echo_nb, "all", output_dir=out, jobs=2, data=MINI, progress=False)
     assert list(summary.columns) == [
         "municipality_id",
         "status",
@@ -100,7 +100,7 @@ def test_failing_municipality_does_not_stop_the_others(tmp_path):
     )
     out = tmp_path / "r"
     summary = em.run_batch(
-        nb, "all", out, jobs=2, data=MINI, html=False, progress=False
+        nb, "all", output_dir=out, jobs=2, data=MINI, html=False, progress=False
     ).set_index("municipality_id")
     assert summary.loc["kanashsky", "status"] == "failed"
     assert summary.loc["kanashsky", "error"] == "cell In[3]: ValueError: нет данных для kanashsky"
@@ -137,7 +137,7 @@ def test_hung_cell_is_stopped_by_the_timeout(tmp_path):
     summary = em.run_batch(
         nb,
         ["kanash", "cheboksary"],
-        tmp_path / "o",
+        output_dir=tmp_path / "o",
         jobs=2,
         data=MINI,
         html=False,
@@ -154,7 +154,7 @@ def test_hung_cell_is_stopped_by_the_timeout(tmp_path):
 def test_unsafe_ids_are_refused_before_anything_runs(echo_nb, tmp_path, bad):
     out = tmp_path / "o"
     with pytest.raises(ValueError, match="refusing unsafe municipality id"):
-        em.run_batch(echo_nb, [bad], out, data=MINI, progress=False)
+        em.run_batch(echo_nb, [bad], output_dir=out, data=MINI, progress=False)
     assert not out.exists()
 
 
@@ -162,7 +162,7 @@ def test_unknown_id_lists_the_known_ones(echo_nb, tmp_path):
     with pytest.raises(
         ValueError, match="unknown municipality id.*nowhere.*the dataset has: cheboksary"
     ):
-        em.run_batch(echo_nb, ["nowhere"], tmp_path / "o", data=MINI, progress=False)
+        em.run_batch(echo_nb, ["nowhere"], output_dir=tmp_path / "o", data=MINI, progress=False)
     proc = run_cli("batch", str(echo_nb), "--municipality", "../x", "--data", str(MINI))
     assert (
         proc.returncode == 2
@@ -177,7 +177,7 @@ def test_parameters_reach_the_notebook_intact(echo_nb, tmp_path):
     em.run_batch(
         echo_nb,
         ["kanash"],
-        out,
+        output_dir=out,
         data=MINI,
         html=False,
         progress=False,
@@ -255,7 +255,9 @@ def test_resume_after_a_killed_run(tmp_path, monkeypatch):
     assert visible == ["cheboksary.html", "cheboksary.ipynb"]
     first_mtime = (out / "cheboksary.ipynb").stat().st_mtime
 
-    summary = em.run_batch(nb, "all", out, jobs=2, data=MINI, resume=True, progress=False)
+    summary = em.run_batch(
+        nb, "all", output_dir=out, jobs=2, data=MINI, resume=True, progress=False
+    )
     assert summary.set_index("municipality_id")["status"].to_dict() == {
         "cheboksary": "skipped",
         "kanashsky": "ok",
@@ -265,20 +267,32 @@ def test_resume_after_a_killed_run(tmp_path, monkeypatch):
     assert not list(out.glob(".*partial*"))
     # changed parameters make a report stale
     summary = em.run_batch(
-        nb, ["kanash"], out, data=MINI, resume=True, progress=False, parameters={"lang": "en"}
+        nb,
+        ["kanash"],
+        output_dir=out,
+        data=MINI,
+        resume=True,
+        progress=False,
+        parameters={"lang": "en"},
     )
     assert summary["status"].tolist() == ["ok"]
     # a touched notebook makes every report stale
     os.utime(nb, None)
-    summary = em.run_batch(nb, "all", out, jobs=2, data=MINI, resume=True, progress=False)
+    summary = em.run_batch(
+        nb, "all", output_dir=out, jobs=2, data=MINI, resume=True, progress=False
+    )
     assert set(summary["status"]) == {"ok"}
     meta = json.loads((out / "kanash.ipynb").read_text(encoding="utf-8"))["metadata"]
     assert meta["effmuni"]["source_hash"] == em.analysis.source_hash()
     # so does a change of effmuni's own code: its numbers may have changed
-    summary = em.run_batch(nb, "all", out, jobs=2, data=MINI, resume=True, progress=False)
+    summary = em.run_batch(
+        nb, "all", output_dir=out, jobs=2, data=MINI, resume=True, progress=False
+    )
     assert set(summary["status"]) == {"skipped"}
     monkeypatch.setattr("effmuni.batch.source_hash", lambda: "edited-code")
-    summary = em.run_batch(nb, "all", out, jobs=2, data=MINI, resume=True, progress=False)
+    summary = em.run_batch(
+        nb, "all", output_dir=out, jobs=2, data=MINI, resume=True, progress=False
+    )
     assert set(summary["status"]) == {"ok"}
 
 
@@ -291,7 +305,7 @@ def test_dask_local_cluster(echo_nb, tmp_path):
         summary = em.run_batch(
             echo_nb,
             "all",
-            tmp_path / "o",
+            output_dir=tmp_path / "o",
             data=MINI,
             scheduler=cluster.scheduler_address,
             progress=False,

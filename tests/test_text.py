@@ -120,7 +120,7 @@ def test_translate_columns_and_named_indexes():
     ],
 )
 def test_numbers(value, lang, digits, expected):
-    assert fmt_number(value, lang, digits) == expected
+    assert fmt_number(value, lang, digits=digits) == expected
 
 
 def test_percent_interval_sign_date_and_quarter():

@@ -336,6 +336,7 @@ def _executor(jobs: int | None, scheduler: str | None):
 def run_batch(
     notebook: str | Path,
     municipalities: str | list[str] = "all",
+    *,
     output_dir: str | Path = "reports",
     jobs: int | None = None,
     parameters: dict[str, Any] | None = None,
@@ -343,7 +344,6 @@ def run_batch(
     resume: bool = False,
     timeout: float | None = None,
     scheduler: str | None = None,
-    *,
     data: str | Path | None = None,
     progress: bool = True,
 ) -> pd.DataFrame:

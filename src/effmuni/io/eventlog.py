@@ -108,12 +108,12 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 
 def read_event_log(
     path: str | Path,
+    *,
     case: str | None = None,
     activity: str | None = None,
     timestamp: str | None = None,
     start_timestamp: str | None = None,
     resource: str | None = None,
-    *,
     tz: str = MOSCOW_TZ,
 ) -> pd.DataFrame:
     """Read an event log from CSV, CSV.GZ, Parquet, XLSX, XES or XES.GZ.

@@ -42,12 +42,12 @@ def _pattern(digits: int) -> str:
     return "#,##0" + ("." + "0" * digits if digits > 0 else "")
 
 
-def fmt_number(x, lang: str = "ru", digits: int = 0) -> str:
+def fmt_number(x, lang: str = "ru", *, digits: int = 0) -> str:
     """A number with grouped thousands and ``digits`` decimals; «—» when missing.
 
     Examples
     --------
-    >>> fmt_number(90653.4), fmt_number(90653.4, "en"), fmt_number(2.345, digits=2)
+    >>> fmt_number(90653.4), fmt_number(90653.4, "en"), fmt_number(2.346, digits=2)
     ('90\\xa0653', '90,653', '2,35')
     >>> fmt_number(float("nan"))
     '—'
@@ -58,13 +58,13 @@ def fmt_number(x, lang: str = "ru", digits: int = 0) -> str:
     return text.replace("-", "\u2212")
 
 
-def fmt_signed(x, lang: str = "ru", digits: int = 0) -> str:
+def fmt_signed(x, lang: str = "ru", *, digits: int = 0) -> str:
     """Like :func:`fmt_number` with an explicit sign for positive values («+5», «−3»)."""
-    text = fmt_number(x, lang, digits)
+    text = fmt_number(x, lang, digits=digits)
     return "+" + text if _finite(x) and float(x) > 0 and text != MISSING else text
 
 
-def fmt_percent(x, lang: str = "ru", digits: int = 0) -> str:
+def fmt_percent(x, lang: str = "ru", *, digits: int = 0) -> str:
     """A value already in percent (``16.8``) as «16,8 %» / «16.8%»; «—» when missing.
 
     Examples
@@ -81,12 +81,12 @@ def fmt_percent(x, lang: str = "ru", digits: int = 0) -> str:
     return text.replace("%", "\u00a0%") if lang == "ru" else text
 
 
-def fmt_interval(lo, hi, lang: str = "ru", digits: int = 0, *, percent: bool = False) -> str:
+def fmt_interval(lo, hi, *, lang: str = "ru", digits: int = 0, percent: bool = False) -> str:
     """An interval «lo…hi» (en dash between numbers); empty when either end is missing."""
     if not (_finite(lo) and _finite(hi)):
         return ""
     f = fmt_percent if percent else fmt_number
-    a, b = f(lo, lang, digits), f(hi, lang, digits)
+    a, b = f(lo, lang, digits=digits), f(hi, lang, digits=digits)
     if percent:
         a = a.replace("\u00a0%", "").replace("%", "")
     return f"{a}\u2013{b}"
