@@ -149,3 +149,20 @@ def test_options_are_keyword_only_after_the_first_two_arguments():
         if options:
             late.append(f"{name}{sig}")
     assert late == []
+
+
+def test_the_readme_architecture_matches_the_tree():
+    readme = (SRC.parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- architecture:start -->", 1)[1].split("<!-- architecture:end -->")[0]
+    named = set()
+    rows = [ln for ln in block.splitlines() if ln.startswith("| `")]
+    for line in rows:
+        first = line.split("|")[1]
+        named |= {n.strip("` /") for n in first.split(",") if n.strip()}
+    tree = {
+        p.name if p.is_dir() else p.stem
+        for p in SRC.iterdir()
+        if (p.is_dir() and (p / "__init__.py").exists())
+        or (p.suffix == ".py" and not p.name.startswith("_"))
+    }
+    assert named == tree
