@@ -16,7 +16,7 @@ from effmuni.schema import TABLE_ORDER
 from effmuni.synth import QUARTERS, generate, write_sample
 
 SAMPLE = REPO / "data" / "sample"
-FILES = [f"{t}.csv" for t in TABLE_ORDER] + ["README.md"]
+FILES = [f"{t}.csv" for t in TABLE_ORDER] + ["README.md", "dataset.json"]
 MERGED = {"alatyr": "alatyrsky", "kanash": "kanashsky", "shumerlya": "shumerlinsky"}
 
 

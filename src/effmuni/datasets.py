@@ -15,7 +15,14 @@ from .schema import DURATION_INDICATORS, MINUTES_PER_UNIT, TABLE_ORDER
 from .text import label
 from .validate import ValidationReport, validate
 
-__all__ = ["Dataset", "load_dataset", "resolve_path", "sample_path"]
+__all__ = [
+    "METADATA_KEYS",
+    "Dataset",
+    "load_dataset",
+    "read_metadata",
+    "resolve_path",
+    "sample_path",
+]
 
 SAMPLE_SEED = 2023
 
@@ -82,7 +89,10 @@ class Dataset:
       (``unit`` becomes ``min`` and ``basis`` ``calendar``); durations in ``workday`` stay in
       working days (``basis`` ``working``); ``value_raw`` and ``unit_raw`` keep what was written.
 
-    ``report`` is the :class:`~effmuni.ValidationReport` of the load.
+    ``report`` is the :class:`~effmuni.ValidationReport` of the load. ``metadata`` holds what
+    the dataset declares about itself (``dataset.json`` beside the tables): ``extract_date``
+    (when the data were exported), ``synthetic`` (true for generated data), ``region_id``,
+    ``title``; see :data:`METADATA_KEYS`.
     """
 
     municipalities: pd.DataFrame
@@ -92,8 +102,10 @@ class Dataset:
     steps: pd.DataFrame
     cases: pd.DataFrame
     engagement: pd.DataFrame
+    service_stats: pd.DataFrame
     report: ValidationReport = field(repr=False)
     source: str = ""
+    metadata: dict = field(default_factory=dict)
 
     @classmethod
     def from_report(cls, report: ValidationReport) -> Dataset:
@@ -101,6 +113,32 @@ class Dataset:
         tables = {name: report.tables[name].copy() for name in TABLE_ORDER}
         _derive(tables)
         return cls(**tables, report=report, source=report.source)
+
+    @property
+    def extract_date(self) -> pd.Timestamp | None:
+        """When the data were exported: declared in ``dataset.json``, else the latest date in
+        the data (:attr:`extract_date_declared` says which)."""
+        declared = self.metadata.get("extract_date")
+        if declared:
+            return pd.Timestamp(declared)
+        p, c = self.projects, self.cases
+        dates = pd.concat(
+            [p["start_date"], p["actual_end"], c["received"], c["completed"]], ignore_index=True
+        ).dropna()
+        if not len(dates):
+            return None
+        latest = dates.max()
+        return (latest.tz_localize(None) if latest.tzinfo else latest).normalize()
+
+    @property
+    def extract_date_declared(self) -> bool:
+        """True when ``dataset.json`` declares the extract date."""
+        return bool(self.metadata.get("extract_date"))
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the dataset declares itself synthetic (the bundled sample does)."""
+        return bool(self.metadata.get("synthetic", False))
 
     def table(self, name: str) -> pd.DataFrame:
         """Return the table called ``name``."""
@@ -226,7 +264,66 @@ def load_dataset(path: str | Path | None = None, *, strict: bool = True) -> Data
     np.True_
     """
     path = resolve_path(path)
+    metadata = read_metadata(path)
     report = validate(path)
     if strict and not report.ok:
         raise DataError(report)
-    return Dataset.from_report(report)
+    ds = Dataset.from_report(report)
+    ds.metadata = metadata
+    return ds
+
+
+#: what ``dataset.json`` may declare, and the Python type of each value
+METADATA_KEYS = {
+    "extract_date": str,
+    "synthetic": bool,
+    "region_id": int,
+    "title": str,
+    "source": str,
+}
+
+
+def read_metadata(path: str | Path) -> dict:
+    """The dataset's own description: ``dataset.json`` in a dataset folder (``{}`` if absent).
+
+    Keys (all optional): ``extract_date`` (``"2025-12-31"``: when the data were exported; open
+    cases are censored there), ``synthetic`` (true for generated data), ``region_id``,
+    ``title``, ``source``. Unknown keys and wrong types are a :class:`~effmuni.DataError`.
+
+    Examples
+    --------
+    >>> read_metadata(sample_path())["synthetic"]
+    True
+    """
+    import json
+
+    folder = Path(path)
+    file = folder / "dataset.json" if folder.is_dir() else folder.with_suffix(".json")
+    if not file.is_file():
+        return {}
+    try:
+        meta = json.loads(file.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise DataError(f"{file.name}: not readable JSON ({e})") from None
+    if not isinstance(meta, dict):
+        raise DataError(f"{file.name}: must hold a JSON object")
+    for key, value in meta.items():
+        kind = METADATA_KEYS.get(key)
+        if kind is None:
+            raise DataError(
+                f"{file.name}: unknown key {key!r}; allowed: {', '.join(METADATA_KEYS)}"
+            )
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise DataError(f"{file.name}: {key} must be {kind.__name__}, not {value!r}")
+    if meta.get("extract_date"):
+        try:
+            text = str(meta["extract_date"]).strip()
+            dotted = len(text.split(".")) == 3  # 31.12.2025: the Russian day-first form
+            stamp = pd.to_datetime(text, format="%d.%m.%Y" if dotted else "ISO8601")
+            meta["extract_date"] = f"{stamp:%Y-%m-%d}"
+        except (TypeError, ValueError):
+            raise DataError(
+                f"{file.name}: extract_date must be a date such as 2025-12-31, "
+                f"not {meta['extract_date']!r}"
+            ) from None
+    return meta

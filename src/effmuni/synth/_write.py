@@ -96,7 +96,7 @@ def write_sample(out_dir: str | Path, seed: int = 2023) -> list[Path]:
     -------
     list of Path
         The files written: one ``<table>.csv`` per table in
-        :data:`effmuni.schema.TABLE_ORDER`, then ``README.md``.
+        :data:`effmuni.schema.TABLE_ORDER`, then ``README.md`` and ``dataset.json``.
 
     Examples
     --------
@@ -105,8 +105,8 @@ def write_sample(out_dir: str | Path, seed: int = 2023) -> list[Path]:
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     paths = write_sample(tmp, seed=2023)
     ...     report = em.validate(tmp)
-    >>> [p.name for p in paths][-2:], report.ok, report.warnings.empty
-    (['engagement.csv', 'README.md'], True, True)
+    >>> [p.name for p in paths][-3:], report.ok, report.warnings.empty
+    (['engagement.csv', 'README.md', 'dataset.json'], True, True)
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -119,4 +119,21 @@ def write_sample(out_dir: str | Path, seed: int = 2023) -> list[Path]:
     readme = out / "README.md"
     readme.write_bytes(_readme(tables, seed).encode("utf-8"))
     written.append(readme)
+    meta = out / "dataset.json"
+    meta.write_bytes(_metadata(seed).encode("utf-8"))
+    written.append(meta)
     return written
+
+
+def _metadata(seed: int) -> str:
+    """``dataset.json``: the sample declares itself synthetic, its region and extract date."""
+    import json
+
+    meta = {
+        "title": "Synthetic sample: 26 municipal units of the Chuvash Republic, 2023Q1-2025Q4",
+        "synthetic": True,
+        "region_id": 21,
+        "extract_date": f"{AS_OF:%Y-%m-%d}",
+        "source": f"effmuni sample --seed {seed}",
+    }
+    return json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
