@@ -12,7 +12,6 @@ Only this module knows that notebooks exist (see ``architecture.md``).
 from __future__ import annotations
 
 import concurrent.futures as cf
-import html as _html
 import json
 import multiprocessing
 import os
@@ -28,7 +27,7 @@ import pandas as pd
 from .analysis import source_hash
 from .datasets import load_dataset, resolve_path
 from .schema import is_slug
-from .text import check_lang, label
+from .text import check_lang
 
 __all__ = ["parse_parameter", "refresh_notebook", "run_batch"]
 
@@ -97,14 +96,39 @@ def _describe_failure(exc: BaseException, timeout: float | None) -> str:
     return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
 
 
-def _export_html(nb_path: Path, dest: Path) -> None:
+def _shown_title(nb) -> str | None:
+    """The first top-level heading a notebook shows (in its outputs or its Markdown cells)."""
+    import html
+
+    for cell in nb.cells:
+        texts = [cell.source] if cell.cell_type == "markdown" else [
+            o.get("data", {}).get("text/markdown", "") for o in cell.get("outputs", [])
+        ]  # fmt: skip
+        for text in texts:
+            text = "".join(text) if isinstance(text, list) else text
+            for line in text.splitlines():
+                if line.startswith("# "):
+                    plain = re.sub(r"\\(.)", r"\1", line[2:].strip())  # Markdown escapes
+                    return html.unescape(plain)  # the page template escapes it again
+    return None
+
+
+def _export_html(nb_path: Path, dest: Path, lang: str = "ru") -> None:
+    """The report as one HTML page without code: its ``<title>`` is the report's heading and
+    ``<html lang>`` the report's language."""
     import nbformat
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        language_code=lang if lang in ("ru", "en") else "ru",
     )
     nb = nbformat.read(nb_path, as_version=4)
+    title = _shown_title(nb)
+    if title:
+        nb.metadata["title"] = title
     body, _ = exporter.from_notebook_node(nb)
     dest.write_text(body, encoding="utf-8")
 
@@ -139,7 +163,7 @@ def _execute_job(job: _Job) -> dict[str, Any]:
         )
         _stamp(tmp, job.source_hash)
         if job.output_html:
-            _export_html(tmp, tmp_html)
+            _export_html(tmp, tmp_html, lang=str(job.parameters.get("lang", "ru")))
             os.replace(tmp_html, job.output_html)
         os.replace(tmp, out)  # the notebook last: its presence marks a complete report
         failed_copy.unlink(missing_ok=True)
@@ -235,53 +259,8 @@ def _is_current(job: _Job, newer_than: float) -> bool:
 # --------------------------------------------------------------------------- index
 
 
-def _write_index(summary: pd.DataFrame, names: dict[str, str], out_dir: Path, lang: str) -> None:
-    rows = []
-    for r in summary.itertuples(index=False):
-        link = (
-            f'<a href="{_html.escape(Path(r.html).name)}">{_html.escape(names.get(r.municipality_id, r.municipality_id))}</a>'
-            if r.status in ("ok", "skipped") and r.html
-            else _html.escape(names.get(r.municipality_id, r.municipality_id))
-        )
-        nb = f'<a href="{_html.escape(Path(r.notebook).name)}">.ipynb</a>' if r.notebook else ""
-        rows.append(
-            f'<tr class="{r.status}"><td>{link}</td><td><code>{_html.escape(r.municipality_id)}</code></td>'
-            f"<td>{_html.escape(label('status_' + r.status, lang))}</td><td>{r.seconds:.1f}</td>"
-            f"<td>{nb}</td><td>{_html.escape(r.error or '')}</td></tr>"
-        )
-    counts = summary["status"].value_counts()
-    heading = label("batch_title", lang)
-    text = label(
-        "batch_counts",
-        lang,
-        ok=int(counts.get("ok", 0)),
-        failed=int(counts.get("failed", 0)),
-        skipped=int(counts.get("skipped", 0)),
-    )
-    cols = [
-        label(k, lang) for k in ("municipality_id", "id", "status", "seconds", "notebook", "error")
-    ]
-    page = f"""<!DOCTYPE html>
-<html lang="{lang}"><head><meta charset="utf-8"><title>{_html.escape(heading)}</title>
-<style>
-body {{ font-family: "DejaVu Sans", Arial, sans-serif; margin: 2em; }}
-table {{ border-collapse: collapse; }} td, th {{ padding: .3em .8em; border-bottom: 1px solid #ddd; text-align: left; }}
-tr.failed td {{ background: #fde2e1; }} tr.skipped td {{ color: #555; }}
-</style></head>
-<body><h1>{_html.escape(heading)}</h1><p>{_html.escape(text)}</p>
-<table><thead><tr>{"".join(f"<th>{_html.escape(c)}</th>" for c in cols)}</tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody></table></body></html>
-"""
-    tmp = out_dir / ".index.html.tmp"
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, out_dir / "index.html")
-
-
-def _write_summaries(summary: pd.DataFrame, out_dir: Path, lang: str) -> None:
-    from .excel import write_tables
-
+def _write_run_log(summary: pd.DataFrame, out_dir: Path) -> None:
+    """``summary.csv``: the run log (status, seconds, files, error of every municipality)."""
     rel = summary.assign(
         notebook=summary["notebook"].map(lambda p: Path(p).name if p else ""),
         html=summary["html"].map(lambda p: Path(p).name if p else ""),
@@ -289,9 +268,14 @@ def _write_summaries(summary: pd.DataFrame, out_dir: Path, lang: str) -> None:
     tmp = out_dir / ".summary.csv.tmp"
     rel.to_csv(tmp, index=False)
     os.replace(tmp, out_dir / "summary.csv")
-    tmpx = out_dir / ".summary.tmp.xlsx"
-    write_tables({"summary": rel}, tmpx, lang=lang)
-    os.replace(tmpx, out_dir / "summary.xlsx")
+
+
+def _analysis_config(parameters: dict[str, Any]):
+    """The analysis options a report notebook was run with (its ``n_boot`` and ``seed``)."""
+    from .analysis import AnalysisConfig
+
+    known = {k: parameters[k] for k in ("n_boot", "seed") if isinstance(parameters.get(k), int)}
+    return AnalysisConfig(**known)
 
 
 # --------------------------------------------------------------------------- the batch
@@ -402,9 +386,6 @@ def run_batch(
     lang = check_lang(str(params.get("lang", "ru")))
     ds = load_dataset(data_path)  # raises DataError with the problems listed
     known = ds.municipalities["municipality_id"].tolist()
-    names = dict(
-        zip(known, ds.municipalities["name_ru" if lang == "ru" else "name_en"], strict=True)
-    )
     ids = _select(municipalities, known)
 
     out_dir = Path(output_dir)
@@ -487,7 +468,11 @@ def run_batch(
             }
         )
     summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
-    _write_summaries(summary, out_dir, lang)
-    if html:
-        _write_index(summary, names, out_dir, lang)
+    _write_run_log(summary, out_dir)
+    if html:  # the regional front door: index.html, summary.xlsx, a workbook per unit
+        from .analysis import analyse
+        from .site import write_site
+
+        analysis = analyse(ds, _analysis_config(params))
+        write_site(ds, analysis, out_dir, summary=summary, lang=lang)
     return summary

@@ -17,21 +17,29 @@ from matplotlib.ticker import MaxNLocator
 from .analysis import Analysis, AnalysisConfig, analyse
 from .datasets import Dataset
 from .plots.style import COLORS, new_axes
-from .text import check_lang, label, translate_columns
+from .text import (
+    capitalize_first,
+    check_lang,
+    fmt_date,
+    fmt_number,
+    fmt_percent,
+    fmt_quarter,
+    label,
+    md_escape,
+    plural,
+    translate_columns,
+)
 
 __all__ = ["MunicipalityReport", "describe_saving", "describe_work_wait", "municipality_report"]
 
 
-def _fmt(x: float, lang: str) -> str:
-    if not np.isfinite(x):
-        return "—"
-    text = f"{x:,.0f}"
-    return text.replace(",", "\u00a0") if lang == "ru" else text
-
-
 @dataclass
 class MunicipalityReport:
-    """Everything the report shows about one municipality (see :func:`municipality_report`)."""
+    """Everything the report shows about one municipality (see :func:`municipality_report`).
+
+    Computed results stay language-free; the ``*_md`` methods write the report's sentences in
+    ``lang`` through the catalogue, with every value from the data escaped for Markdown.
+    """
 
     municipality_id: str
     name: str
@@ -48,114 +56,152 @@ class MunicipalityReport:
     n_municipalities: int
     peers: pd.DataFrame  # feature, value, median, percentile
     as_of: pd.Timestamp
+    synthetic: bool = False
 
     # ------------------------------------------------------------------ text
     def title_md(self) -> str:
-        return "# " + label("rep_title", self.lang, name=self.name)
+        return "# " + label("rep_title", self.lang, name=md_escape(self.name))
 
     def lead_md(self) -> str:
-        i = self.info
+        i, lang = self.info, self.lang
         text = label(
             "rep_lead",
-            self.lang,
-            date=f"{self.as_of:%d.%m.%Y}",
-            name=self.name,
-            kind=label(f"kind_{i['kind']}", self.lang),
-            population=_fmt(float(i["population"]), self.lang),
+            lang,
+            date=fmt_date(self.as_of, lang),
+            name=md_escape(capitalize_first(self.name)),  # it starts a sentence
+            kind=label(f"kind_{i['kind']}", lang),
+            population=fmt_number(i["population"], lang),
         )
         if pd.notna(i.get("valid_to")):
             text += " " + label(
                 "rep_merged",
-                self.lang,
-                date=f"{i['valid_to']:%d.%m.%Y}",
-                successor=i.get("successor_name", ""),
+                lang,
+                date=fmt_date(i["valid_to"], lang),
+                successor=md_escape(i.get("successor_name", "")),
             )
         return text
 
     def projects_md(self) -> str:
+        lang = self.lang
         alive = self.coverage.loc[self.coverage["alive"]]
         missed = alive.loc[~alive["rule_met"], "quarter"].tolist()
         closed = int((self.projects["stage"] == "closed").sum())
-        share = 100 * alive["rule_met"].mean() if len(alive) else 0.0
-        return "## {}\n\n{}".format(
-            label("rep_h_projects", self.lang),
-            label(
-                "rep_projects",
-                self.lang,
-                n=len(self.projects),
-                closed=closed,
-                met=int(alive["rule_met"].sum()),
-                quarters=len(alive),
-                share=share,
-                missed=label("rep_missed", self.lang, quarters=", ".join(missed))
-                if missed
-                else "",
-            ),
-        )
+        met, quarters = int(alive["rule_met"].sum()), len(alive)
+        text = label("rep_projects_started", lang, n=len(self.projects), closed=closed)
+        if quarters:
+            text += " " + label(
+                "rep_rule",
+                lang,
+                met=met,
+                quarters=quarters,
+                word=plural(quarters, "word_quarters_of", lang),
+                share=fmt_percent(100 * met / quarters, lang),
+            )
+        if missed:
+            text += " " + label(
+                "rep_missed", lang, quarters=", ".join(fmt_quarter(q, lang) for q in missed)
+            )
+        return "## {}\n\n{}".format(label("rep_h_projects", lang), text)
 
     def savings_md(self) -> str:
-        head = "## " + label("rep_h_savings", self.lang) + "\n\n"
+        lang = self.lang
+        head = "## " + label("rep_h_savings", lang) + "\n\n"
         a = self.annual.iloc[0] if len(self.annual) else None
         if a is None or not (a["n_citizen"] or a["n_staff"]):
-            return head + label("rep_savings_none", self.lang)
-        lang = self.lang
+            return head + label("rep_savings_none", lang)
 
         def ci(lo: float, hi: float, unit: str = "") -> str:
             if not (np.isfinite(lo) and np.isfinite(hi)) or round(lo) == round(hi):
-                return ""  # no case-level spread behind the figure: say nothing, not "9–9"
-            return label("rep_ci", lang, lo=_fmt(lo, lang), hi=_fmt(hi, lang), unit=unit)
+                return ""  # no spread behind the figure: say nothing, not "9–9"
+            return label("rep_ci", lang, lo=fmt_number(lo, lang), hi=fmt_number(hi, lang),
+                         unit=unit)  # fmt: skip
 
-        text = label(
-            "rep_savings",
-            lang,
-            days=_fmt(a["citizen_days"], lang),
-            days_ci=ci(a["citizen_days_low"], a["citizen_days_high"]),
-            hours=_fmt(a["staff_hours"], lang),
-            hours_ci=ci(
-                a["staff_hours_low"], a["staff_hours_high"], " ч" if lang == "ru" else " h"
-            ),
-            fte=f"{a['staff_fte']:.1f}".replace(".", "," if lang == "ru" else "."),
-        )
+        parts = []
+        if a["n_citizen"] and round(a["citizen_days"]) != 0:
+            parts.append(
+                label(
+                    "rep_savings_citizens",
+                    lang,
+                    days=fmt_number(a["citizen_days"], lang),
+                    days_ci=ci(a["citizen_days_low"], a["citizen_days_high"]),
+                )
+            )
+        if a["n_staff"] and round(a["staff_hours"]) != 0:
+            fte = a["staff_fte"]
+            parts.append(
+                label(
+                    "rep_savings_staff",
+                    lang,
+                    hours=fmt_number(a["staff_hours"], lang),
+                    hours_ci=ci(
+                        a["staff_hours_low"],
+                        a["staff_hours_high"],
+                        "\u00a0" + label("desc_unit_hours", lang),
+                    ),
+                    fte=label("rep_fte", lang, fte=fmt_number(fte, lang, digits=1))
+                    if round(fte, 1) > 0
+                    else "",
+                )
+            )
+        if not parts:
+            return head + label("rep_savings_none", lang)
+        text = label("rep_savings_lead", lang) + " " + label("rep_and", lang).join(parts) + ". "
+        text += label("rep_savings_apart", lang)
         p = self.projects
+        n, n_cases = len(p), int((p["source"] == "cases").sum())
         note = label(
             "rep_savings_note",
             lang,
-            n_cases=int((p["source"] == "cases").sum()),
-            n=len(p),
-            n_reg=int(p["regulation_baseline"].fillna(False).sum()),
+            n_cases=n_cases,
+            n=n,
+            word=plural(n, "word_projects_of", lang),
         )
+        n_reg = int(p["regulation_baseline"].fillna(False).sum())
+        if n_reg:
+            note += " " + label("rep_savings_regulation", lang, n_reg=n_reg)
         t = self.attainment.iloc[0] if len(self.attainment) else None
-        target = (
-            " "
-            + label("rep_target", lang, reached=int(t["n_reached"]), assessed=int(t["n_assessed"]))
-            if t is not None and t["n_assessed"]
-            else ""
-        )
+        target = ""
+        if t is not None and t["n_assessed"]:
+            reached, assessed = int(t["n_reached"]), int(t["n_assessed"])
+            key = "rep_target" if reached else "rep_target_none"
+            target = " " + label(
+                key, lang, reached=reached, assessed=assessed,
+                word=plural(assessed, "word_projects_of", lang),
+            )  # fmt: skip
         return head + text + target + "\n\n" + note
 
     def maturity_md(self) -> str:
+        lang = self.lang
         if not self.level:
             return "## {}\n\n{}".format(
-                label("rep_h_maturity", self.lang), label("rep_maturity_none", self.lang)
+                label("rep_h_maturity", lang), label("rep_maturity_none", lang)
             )
-        peers = self.peers.sort_values("percentile")
-        weak = ", ".join(peers["feature_label"].head(3))
-        strong = ", ".join(peers["feature_label"].tail(3)[::-1])
-        return "## {}\n\n{}\n\n*{}*".format(
-            label("rep_h_maturity", self.lang),
-            label(
-                "rep_maturity",
-                self.lang,
-                level_name=self.level_name,
-                level=self.level,
-                k=self.k,
-                rank=self.rank,
-                n=self.n_municipalities,
-                strong=strong,
-                weak=weak,
-            ),
-            label("rep_caveat", self.lang),
+        peers = self.peers
+        # a strength is above the regional median, room to grow below it: never the least bad
+        above = peers.loc[peers["value"] > peers["median"]].sort_values(
+            "percentile", ascending=False
         )
+        below = peers.loc[peers["value"] < peers["median"]].sort_values("percentile")
+        text = label("rep_maturity_group", lang, level_name=self.level_name, level=self.level,
+                     k=self.k)  # fmt: skip
+        text += " " + (
+            label("rep_strengths", lang, items=", ".join(above["feature_label"].head(3)))
+            if len(above)
+            else label("rep_strengths_none", lang)
+        )
+        if len(below):
+            text += " " + label(
+                "rep_weaknesses", lang, items=", ".join(below["feature_label"].head(3))
+            )
+        caveat = label(
+            "rep_caveat",
+            lang,
+            n=self.n_municipalities,
+            word=plural(self.n_municipalities, "word_municipalities_of", lang),
+        )
+        if self.synthetic:
+            caveat += " " + label("rep_caveat_synthetic", lang)
+        return "## {}\n\n{}\n\n*{}*".format(label("rep_h_maturity", lang), text, caveat)
 
     # ------------------------------------------------------------------ tables
     def projects_table(self) -> pd.DataFrame:
@@ -178,8 +224,10 @@ class MunicipalityReport:
                 "project_id": p["project_id"],
                 "process_name": p["process_name"],
                 "stage": p["stage"].map(lambda v: label(f"stage_{v}", self.lang)),
-                "start_date": p["start_date"].dt.strftime("%d.%m.%Y"),
-                "actual_end": p["actual_end"].dt.strftime("%d.%m.%Y").fillna(""),
+                "start_date": p["start_date"].map(lambda d: fmt_date(d, self.lang)),
+                "actual_end": p["actual_end"].map(
+                    lambda d: "" if pd.isna(d) else fmt_date(d, self.lang)
+                ),
                 "source": p["source"].map(lambda v: label(f"source_{v}", self.lang)),
                 "rep_reduction": [reduction(r) for r in p.itertuples()],
                 "target_reduction_pct": p["target_reduction_pct"].map(
@@ -303,8 +351,7 @@ def municipality_report(
     else:
         peers = pd.DataFrame(columns=["feature", "feature_label", "value", "median", "percentile"])
         level, rank = 0, 0
-    p = dataset.projects
-    dates = pd.concat([p["start_date"], p["actual_end"]]).dropna()
+    as_of = dataset.extract_date
     return MunicipalityReport(
         municipality_id=municipality,
         name=str(info[name_col]),
@@ -320,7 +367,8 @@ def municipality_report(
         rank=rank,
         n_municipalities=len(features),
         peers=peers,
-        as_of=dates.max() if len(dates) else pd.Timestamp("today").normalize(),
+        as_of=as_of if as_of is not None else pd.Timestamp("today").normalize(),
+        synthetic=dataset.synthetic,
     )
 
 

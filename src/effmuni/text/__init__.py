@@ -1,7 +1,8 @@
 """What people read: the catalogue of words (ru, en) and locale-aware formatting.
 
 The only part of effmuni that knows a language. See :mod:`effmuni.text.catalogue` for the key
-convention and :mod:`effmuni.text.formatting` for numbers, percentages, dates and quarters.
+convention, :mod:`effmuni.text.formatting` for numbers, percentages, dates and quarters, and
+:mod:`effmuni.text.problems` for the wording of data problems.
 """
 
 from .catalogue import LANGS, catalogue, check_lang, label, missing, translate_columns
@@ -14,10 +15,13 @@ from .formatting import (
     fmt_quarter,
     fmt_signed,
 )
+from .markup import capitalize_first, html_escape, md_escape, plural
+from .problems import problem_text
 
 __all__ = [
     "LANGS",
     "MISSING",
+    "capitalize_first",
     "catalogue",
     "check_lang",
     "fmt_date",
@@ -26,7 +30,11 @@ __all__ = [
     "fmt_percent",
     "fmt_quarter",
     "fmt_signed",
+    "html_escape",
     "label",
+    "md_escape",
     "missing",
+    "plural",
+    "problem_text",
     "translate_columns",
 ]
