@@ -29,7 +29,8 @@ def test_project_counts_and_rule_coverage(ds):
     text = rep.projects_md()
     assert f"выполнено в {int(cov['rule_met'].sum())} из {len(cov)} кварталов" in text
     missed = cov.loc[~cov["rule_met"], "quarter"].tolist()
-    assert ", ".join(missed) in text
+    assert ", ".join(em.text.fmt_quarter(q) for q in missed) in text  # «I кв. 2023»
+    assert "2023Q" not in text
     assert len(rep.projects_table()) == len(expected)
 
 
@@ -50,8 +51,16 @@ def test_maturity_rank_and_level_match_the_clustering(ds):
         rep.rank
         == list(result.scores.sort_values(ascending=False).index).index("novocheboksarsk") + 1
     )
-    assert f"{rep.rank}-е место из 26" in rep.maturity_md()
+    text = rep.maturity_md()
+    assert "место" not in text  # groups, not a ranking: no rank sentence
+    assert "по 26 муниципалитетам" in text  # the caveat counts the data's units
     assert rep.peers["percentile"].between(0, 100).all()
+    # strengths are features above the regional median, never the least bad ones
+    above = rep.peers.loc[rep.peers["value"] > rep.peers["median"], "feature_label"]
+    below = rep.peers.loc[rep.peers["value"] < rep.peers["median"], "feature_label"]
+    strengths = text.split("Сильные стороны", 1)[1].split(".", 1)[0]
+    assert not any(f in strengths for f in below)
+    assert any(f in strengths for f in above)
 
 
 def test_savings_text_matches_annual_effect(ds):

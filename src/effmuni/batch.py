@@ -81,6 +81,29 @@ class _Job:
     source_hash: str = ""  # of the effmuni package that made the report (see --resume)
 
 
+def _kernel_manager(stderr_path: Path | None = None):
+    """A kernel manager for one report: encrypted transport (CurveZMQ, which the ``python3``
+    kernelspec of ipykernel declares) and the kernel's own log in ``stderr_path``.
+
+    A normal run is then quiet: no "running over TCP without encryption" warning, and no
+    "KeyboardInterrupt caught in kernel" line from the interrupt jupyter_client sends every
+    kernel at shutdown. The log is kept next to a failed report.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class _ReportKernelManager(AsyncKernelManager):
+        async def _async_pre_start_kernel(self, **kw):
+            if stderr_path is not None:
+                kw.setdefault("stderr", open(stderr_path, "ab"))  # the kernel owns it
+            return await super()._async_pre_start_kernel(**kw)
+
+    policy = "auto"
+    try:
+        return _ReportKernelManager(kernel_name="python3", transport_encryption=policy)
+    except Exception:  # a libzmq without CurveZMQ: plain transport, still a quiet log
+        return _ReportKernelManager(kernel_name="python3")
+
+
 def _describe_failure(exc: BaseException, timeout: float | None) -> str:
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
@@ -145,6 +168,8 @@ def _execute_job(job: _Job) -> dict[str, Any]:
     tmp = out.with_name(f".{out.stem}.{tag}.partial.ipynb")
     tmp_html = out.with_name(f".{out.stem}.{tag}.partial.html")
     failed_copy = out.with_name(f"{out.stem}.failed.ipynb")
+    kernel_log = out.with_name(f".{out.stem}.{tag}.kernel.log")
+    failed_log = out.with_name(f"{out.stem}.kernel.log")
     result = {"municipality_id": job.municipality_id, "status": "ok", "error": ""}
     kwargs: dict[str, Any] = {}
     if job.timeout:
@@ -159,6 +184,7 @@ def _execute_job(job: _Job) -> dict[str, Any]:
             kernel_name="python3",
             progress_bar=False,
             start_timeout=job.start_timeout,
+            km=_kernel_manager(kernel_log),
             **kwargs,
         )
         _stamp(tmp, job.source_hash)
@@ -167,6 +193,7 @@ def _execute_job(job: _Job) -> dict[str, Any]:
             os.replace(tmp_html, job.output_html)
         os.replace(tmp, out)  # the notebook last: its presence marks a complete report
         failed_copy.unlink(missing_ok=True)
+        failed_log.unlink(missing_ok=True)
     except Exception as exc:  # one municipality's failure never stops the batch
         result["status"] = "failed"
         result["error"] = _describe_failure(exc, job.timeout)
@@ -175,9 +202,12 @@ def _execute_job(job: _Job) -> dict[str, Any]:
                 stale.unlink(missing_ok=True)
         if tmp.exists():
             os.replace(tmp, failed_copy)  # keep the executed notebook with its error banner
+        if kernel_log.exists():
+            os.replace(kernel_log, failed_log)  # and what the kernel itself said
     finally:
         tmp.unlink(missing_ok=True)
         tmp_html.unlink(missing_ok=True)
+        kernel_log.unlink(missing_ok=True)
     result["seconds"] = round(time.perf_counter() - start, 2)
     return result
 
@@ -257,6 +287,14 @@ def _is_current(job: _Job, newer_than: float) -> bool:
 
 
 # --------------------------------------------------------------------------- index
+
+
+def _tick(bar) -> None:
+    """One report done. The last tick is drawn once, by ``close()``, not twice."""
+    if bar.total and bar.n + 1 >= bar.total:
+        bar.n += 1
+    else:
+        bar.update(1)
 
 
 def _write_run_log(summary: pd.DataFrame, out_dir: Path) -> None:
@@ -427,7 +465,7 @@ def run_batch(
         if (jobs == 1 or len(todo) == 1) and not scheduler:
             for job in todo:
                 results[job.municipality_id] = _execute_job(job)
-                bar.update(1)
+                _tick(bar)
         else:
             executor, client = _executor(jobs, scheduler)
             try:
@@ -443,7 +481,7 @@ def run_batch(
                             "seconds": float("nan"),
                             "error": f"worker failed: {type(exc).__name__}: {exc}",
                         }
-                    bar.update(1)
+                    _tick(bar)
             finally:
                 executor.shutdown(wait=True)
                 if client is not None:

@@ -237,11 +237,32 @@ class MunicipalityReport:
         )
         return translate_columns(t, self.lang)
 
+    def projects_styler(self):
+        """:meth:`projects_table` ready to display: text left-aligned, figures right-aligned,
+        no index, a stable element id (so stored notebook outputs do not change)."""
+        t = self.projects_table()
+        numeric = [
+            label(c, self.lang)
+            for c in ("start_date", "actual_end", "rep_reduction", "target_reduction_pct")
+        ]
+        text = [c for c in t.columns if c not in numeric]
+        styler = t.style.hide(axis="index").set_uuid("projects")
+        styler = styler.set_properties(subset=text, **{"text-align": "left"})
+        styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
+        return styler.set_table_styles(
+            [
+                {"selector": f"th.col{i}", "props": [("text-align", "left")]}
+                for i, c in enumerate(t.columns)
+                if c in text
+            ]  # fmt: skip
+        )
+
     # ------------------------------------------------------------------ figures
     def quarters_figure(self, ax=None):
         """Bars of projects started per quarter; quarters that missed the rule in orange."""
         fig, ax = new_axes(ax, figsize=(8, 3))
-        c = self.coverage.loc[self.coverage["alive"]]
+        c = self.coverage.loc[self.coverage["alive"]].copy()
+        c["quarter"] = [fmt_quarter(q, self.lang) for q in c["quarter"]]
         ax.bar(c["quarter"], c["projects_started"], color=COLORS["after"])
         missed = c.loc[~c["rule_met"]]
         ax.scatter(
