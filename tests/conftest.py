@@ -75,4 +75,5 @@ def parameter_names(nb: dict) -> list[str]:
     import ast
 
     (cell,) = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
-    return [n.targets[0].id for n in ast.parse("".join(cell["source"])).body]
+    body = ast.parse("".join(cell["source"])).body
+    return [n.target.id if isinstance(n, ast.AnnAssign) else n.targets[0].id for n in body]

@@ -26,10 +26,15 @@ def test_parameters_cell_holds_literals_papermill_can_read(path):
     tree = ast.parse("".join(tagged[0]["source"]))
     names = []
     for node in tree.body:
-        assert isinstance(node, ast.Assign) and len(node.targets) == 1, ast.dump(node)
+        # every parameter annotated, so `papermill --help-notebook` shows its type
+        assert isinstance(node, ast.AnnAssign), ast.dump(node)
         ast.literal_eval(node.value)  # literals only: no derived values in the parameters cell
-        names.append(node.targets[0].id)
-    assert list(pm.inspect_notebook(str(path))) == names  # papermill sees every parameter
+        names.append(node.target.id)
+    inspected = pm.inspect_notebook(str(path))
+    assert list(inspected) == names  # papermill sees every parameter
+    for name, info in inspected.items():
+        assert info["inferred_type_name"] not in ("None", "Unknown type"), name
+        assert info["help"], name  # and says what it is for
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

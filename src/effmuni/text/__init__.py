@@ -17,6 +17,7 @@ from .formatting import (
 )
 from .markup import capitalize_first, html_escape, md_escape, plural
 from .problems import problem_text
+from .tables import show_table, show_value
 
 __all__ = [
     "LANGS",
@@ -36,5 +37,7 @@ __all__ = [
     "missing",
     "plural",
     "problem_text",
+    "show_table",
+    "show_value",
     "translate_columns",
 ]
