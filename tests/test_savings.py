@@ -257,13 +257,18 @@ def test_few_touch_times_give_a_note():
     assert s.note == "touch time for fewer than 5 cases"
 
 
-def test_zero_or_negative_durations_raise_naming_the_rows():
-    c = _cases({"x": ([2, 0, 4, 5, 6], [1, 2, -3, 4, 5])})
-    with pytest.raises(ValueError) as err:
-        em.estimate_savings(c)
-    msg = str(err.value)
-    assert "2 completed case(s)" in msg
-    assert "row 1 (case x-b1): 0" in msg and "row 7 (case x-a2): -3" in msg
+def test_zero_or_negative_durations_are_counted_and_left_out_of_their_group_only():
+    c = _cases({"x": ([2, 0, 4, 5, 6], [1, 2, -3, 4, 5]), "y": ([2, 3, 4, 5, 6], [1, 2, 3, 4, 5])})
+    s = em.estimate_savings(c, n_boot=200).set_index("project_id")
+    assert s["n_invalid"].tolist() == [2, 0]
+    assert (s.loc["x", "n_before"], s.loc["x", "n_after"]) == (4, 4)
+    assert s.loc["x", "mean_before"] == pytest.approx(17 / 4)
+    assert s.loc["x", "note"] == (
+        "fewer than 5 cases before; fewer than 5 cases after; "
+        "cases with a zero or negative duration left out"
+    )
+    alone = em.estimate_savings(c[c["project_id"] == "y"], n_boot=200).set_index("project_id")
+    pd.testing.assert_frame_equal(s.loc[["y"]], alone)
 
 
 def test_bad_arguments_raise_clear_errors():

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from effmuni import timing
+from effmuni import estimate_savings, timing
 from effmuni.io import read_event_log
 from effmuni.timing import CASE_TIMING_COLUMNS, case_timings
 
@@ -416,3 +416,36 @@ def test_matches_the_loop_reference(rows, group):
 def test_docstring_examples():
     result = doctest.testmod(timing, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+# --------------------------------------------------------------------------- open cases
+
+
+def test_end_activities_mark_unfinished_cases_open():
+    log = tiny_frame()
+    log = log[~((log["case_id"] == "З-4") & (log["activity"] == "Решение"))]
+    got = case_timings(log, calendar="ru", end_activities={"Решение"})
+    assert got["complete"].tolist() == [True, True, True, False]
+    open_case = got.iloc[3]
+    assert np.isnan(open_case.lead_time_days) and np.isnan(open_case.lead_time_workdays)
+    assert open_case.end == open_case.start  # its only event so far
+    check(got.iloc[:3].drop(columns="complete"), EXPECTED.iloc[:3])
+    assert got.attrs["as_of"] == log["end"].max()
+    assert "as_of not given" in got.attrs["note"]
+    # the default is unchanged: every case complete, no new column
+    assert "complete" not in case_timings(log).columns
+
+
+def test_as_of_gives_the_log_as_it_stood_then():
+    got = case_timings(tiny_frame(), as_of="2024-04-26 12:30")
+    # З-1 had events after 12:30 (open, work so far 2.5 h); the others were over by then
+    assert got["complete"].tolist() == [False, True, True, True]
+    assert np.isnan(got.loc[0, "lead_time_days"]) and got.loc[0, "work_time_hours"] == 2.5
+    assert got.loc[0, "end"] == pd.Timestamp("2024-04-26 12:00", tz=MSK)
+    assert "note" not in got.attrs
+    assert len(case_timings(tiny_frame(), as_of="2023-03-01")) == 1  # only З-2 existed
+    # the timings feed estimate_savings and period_lead_times as censored cases
+    s = estimate_savings(
+        timing.split_at(got, "2024-01-01"), by=None, n_boot=0, as_of="2024-04-26 12:30"
+    )
+    assert s.loc[0, "n_open"] == 1

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .savings.survival import censoring_times, duration_unit, km_quantile, km_summary
+
 __all__ = ["period_lead_times", "xmr"]
 
 E2 = 2.66  # 3 / d2 for moving ranges of two points
@@ -102,8 +104,19 @@ def period_lead_times(
     freq: str = "W-MON",
     stat: str = "median",
     min_cases: int = 1,
+    as_of=None,
+    horizon: float | None = None,
 ) -> pd.DataFrame:
     """Lead time per period (default: the weekly median over the cases started that week).
+
+    Open cases (``value`` missing, ``date`` known) are not dropped: dropping them keeps the
+    quick cases of the last weeks and loses the slow ones, so the end of a chart looks better
+    than the process is. When the table has open cases, or ``as_of`` is given, only periods
+    whose cases had time to finish are kept: a period must have ended at least ``horizon``
+    before the extract date. In the periods kept, the few cases still open are
+    right-censored at the extract date and the statistic comes from the Kaplan–Meier curve
+    (:func:`effmuni.savings.survival.km_summary`; the median is then exact unless an open case is
+    younger than it).
 
     Parameters
     ----------
@@ -116,20 +129,96 @@ def period_lead_times(
         ``"W-SUN"`` weeks Monday–Sunday, ``"M"`` months.
     stat : {"median", "mean"}
     min_cases : int
-        Periods with fewer cases are dropped (their statistic would be noise).
+        Periods with fewer cases (open ones included) are dropped (their statistic would be
+        noise).
+    as_of : str or datetime, optional
+        The extract date; default: ``timings.attrs["as_of"]`` (set by
+        :func:`effmuni.case_timings`), else the latest ``date`` or ``end``/``completed`` in
+        the table (``attrs["note"]`` of the result says so).
+    horizon : float, optional
+        How long (in the unit of ``value``) a period must be over before it is shown. Default:
+        the 95th percentile of lead times from the Kaplan–Meier curve of all cases (open ones
+        censored), so at most about 5 % of a shown period's cases can still be open.
 
     Returns
     -------
     pandas.DataFrame
-        ``period`` (the period's first day), ``n_cases`` and ``value``.
+        ``period`` (the period's first day), ``n_cases``, ``n_open`` (still open at the
+        extract date) and ``value``. With open cases or ``as_of``, ``attrs`` holds
+        ``as_of``, ``horizon`` and a ``note`` on the periods left out.
     """
     if stat not in ("median", "mean"):
         raise ValueError(f"stat must be 'median' or 'mean', not {stat!r}")
-    d = pd.to_datetime(timings[date])
+    d = pd.to_datetime(timings[date]).reset_index(drop=True)
+    v = pd.Series(timings[value].to_numpy(dtype=float, na_value=np.nan))
+    is_open = (v.isna() & d.notna()).to_numpy()
+    if as_of is None and "as_of" in timings.attrs:
+        as_of = timings.attrs["as_of"]
+    local = d.dt.tz_localize(None) if getattr(d.dt, "tz", None) is not None else d
+    period = local.dt.to_period(freq)
+    frame = pd.DataFrame({"period": period.dt.start_time, "v": v, "open": is_open})
+    if not is_open.any() and as_of is None:
+        frame = frame.dropna(subset=["period", "v"])
+        g = frame.groupby("period")["v"]
+        out = pd.DataFrame({"n_cases": g.size(), "n_open": 0, "value": g.agg(stat)})
+        out = out.reset_index()
+        return out.loc[out["n_cases"] >= min_cases].reset_index(drop=True)
+    return _censored_periods(
+        timings, d, v, is_open, period, frame, stat, min_cases, as_of, horizon, value
+    )
+
+
+def _censored_periods(
+    timings, d, v, is_open, period, frame, stat, min_cases, as_of, horizon, value
+):
+    """:func:`period_lead_times` when cases may be open: periods that had time, KM statistics."""
+    note = ""
+    if as_of is None:
+        dates = [d] + [
+            pd.to_datetime(timings[c]).reset_index(drop=True)
+            for c in ("end", "completed")
+            if c in timings.columns
+        ]
+        as_of = pd.concat(dates, axis=1).max(axis=1).max()
+        note = "as_of not given: the latest date in the table is the extract date. "
+    unit = duration_unit(value)
+    c = censoring_times(d, as_of, unit=unit)
+    done = ~is_open & v.notna().to_numpy()
+    used = (done | (is_open & (c > 0))) & frame["period"].notna().to_numpy()
+    time = np.where(done, v.to_numpy(), c)
+    if horizon is None:
+        horizon = km_quantile(time[used], done[used], 0.95)
+        if np.isnan(horizon):  # the curve never reaches 95 %: wait for the longest time seen
+            horizon = float(np.max(time[used])) if used.any() else 0.0
+    # time from each period's end to the extract date, in the unit of value
+    ends = period.dt.end_time
     if getattr(d.dt, "tz", None) is not None:
-        d = d.dt.tz_localize(None)
-    frame = pd.DataFrame({"period": d.dt.to_period(freq).dt.start_time, "v": timings[value]})
-    frame = frame.dropna()
-    g = frame.groupby("period")["v"]
-    out = pd.DataFrame({"n_cases": g.size(), "value": g.agg(stat)}).reset_index()
+        ends = ends.dt.tz_localize(d.dt.tz)
+    since_end = censoring_times(ends, as_of, unit=unit)
+    ready = since_end >= horizon
+    f = frame.loc[used & ready].copy()
+    f["time"], f["done"] = time[used & ready], done[used & ready]
+    keys, codes = np.unique(f["period"].to_numpy(), return_inverse=True)
+    n_cases = np.bincount(codes, minlength=len(keys))
+    n_open = np.bincount(codes, weights=~f["done"].to_numpy(), minlength=len(keys))
+    km = km_summary(f["time"].to_numpy(), f["done"].to_numpy(), codes=codes, n_groups=len(keys))
+    plain = f.loc[f["done"]].groupby(codes[f["done"].to_numpy()])["time"].agg(stat)
+    plain = plain.reindex(range(len(keys))).to_numpy(dtype=float)
+    stat_km = km["median"] if stat == "median" else km["mean"]
+    out = pd.DataFrame(
+        {
+            "period": keys,
+            "n_cases": n_cases.astype(np.int64),
+            "n_open": n_open.astype(np.int64),
+            "value": np.where(n_open > 0, stat_km, plain),
+        }
+    )
+    left_out = pd.unique(frame.loc[~ready & frame["period"].notna().to_numpy(), "period"])
+    out.attrs.update(
+        as_of=as_of,
+        horizon=float(horizon),
+        note=note
+        + f"{len(left_out)} period(s) ending less than {horizon:.3g} ({unit}) before the "
+        "extract date left out: their cases had no time to finish",
+    )
     return out.loc[out["n_cases"] >= min_cases].reset_index(drop=True)

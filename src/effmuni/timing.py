@@ -52,7 +52,13 @@ _LATEST = np.iinfo(np.int64).max
 _POPCOUNT8 = np.array([bin(i).count("1") for i in range(256)], dtype=np.int64)
 
 
-def case_timings(log: pd.DataFrame, calendar: str | None = None) -> pd.DataFrame:
+def case_timings(
+    log: pd.DataFrame,
+    calendar: str | None = None,
+    *,
+    as_of=None,
+    end_activities=None,
+) -> pd.DataFrame:
     """One row per case with its lead time, work and wait time, and handoffs.
 
     Parameters
@@ -66,6 +72,23 @@ def case_timings(log: pd.DataFrame, calendar: str | None = None) -> pd.DataFrame
         With ``"ru"``, also ``lead_time_workdays``: the lead time in working days of the
         Russian production calendar (:func:`effmuni.calendar.workdays_between`), counted on
         Moscow local time.
+    as_of : str or datetime, optional
+        The extract date: the log as it stood then. Events ending (or starting) after it are
+        ignored, a case with such events was still open, and a case all of whose events come
+        later did not exist yet. A naive date is read in the log's time zone.
+    end_activities : collection of str, optional
+        Activities that finish a case (e.g. ``{"Выдача результата"}``): a case whose last
+        event (in order of ``end``) is another activity is still open.
+
+        With ``as_of`` or ``end_activities``, the table gets a ``complete`` column, and an
+        open case gets NaN ``lead_time_days``, ``wait_time_hours`` (and
+        ``lead_time_workdays``): its duration is not known yet, only that it exceeds the time
+        since its ``start``; :func:`effmuni.estimate_savings` and
+        :func:`effmuni.period_lead_times` treat it as right-censored. Its ``end`` is its last
+        event so far and ``work_time_hours`` the work done so far. When ``end_activities`` is
+        given without ``as_of``, the log's latest timestamp is the extract date, and
+        ``attrs["note"]`` says so (``attrs["as_of"]`` holds the date used). Without both,
+        every case counts as complete, as it always did.
 
     Returns
     -------
@@ -92,6 +115,8 @@ def case_timings(log: pd.DataFrame, calendar: str | None = None) -> pd.DataFrame
             Lead time minus work time, in hours; NaN when work time is NaN.
         ``lead_time_workdays``
             Only with ``calendar="ru"``.
+        ``complete``
+            Only with ``as_of`` or ``end_activities``: False for a case still open.
 
     Raises
     ------
@@ -124,6 +149,8 @@ def case_timings(log: pd.DataFrame, calendar: str | None = None) -> pd.DataFrame
     """
     if calendar not in (None, "ru"):
         raise ValueError(f"calendar must be None or 'ru', not {calendar!r}")
+    if as_of is not None or end_activities is not None:
+        return _open_or_complete(log, calendar, as_of, end_activities)
     missing = [c for c in ("case_id", "activity", "end") if c not in log.columns]
     if missing:
         raise ValueError(
@@ -189,6 +216,44 @@ def case_timings(log: pd.DataFrame, calendar: str | None = None) -> pd.DataFrame
     )
     if calendar == "ru":
         out["lead_time_workdays"] = _workdays(out["start"], out["end"])
+    return out
+
+
+def _open_or_complete(log, calendar, as_of, end_activities) -> pd.DataFrame:
+    """:func:`case_timings` with a ``complete`` column (see its ``as_of``, ``end_activities``)."""
+    for col in ("case_id", "end"):
+        if col not in log.columns:
+            return case_timings(log, calendar)  # raises with the usual message
+    end = log["end"]
+    tz = getattr(end.dt, "tz", None) if pd.api.types.is_datetime64_any_dtype(end) else None
+    note = ""
+    if as_of is None:
+        latest = [end.max()] + ([log["start"].max()] if "start" in log.columns else [])
+        when = max((t for t in latest if pd.notna(t)), default=pd.NaT)
+        note = "as_of not given: the log's latest timestamp is the extract date"
+        kept, continued = log, pd.Series(False, index=[])
+    else:
+        when = pd.Timestamp(as_of)
+        if tz is not None and when.tzinfo is None:
+            when = when.tz_localize(tz)
+        later = (end > when).to_numpy(dtype=bool, copy=True)
+        if "start" in log.columns:
+            later = later | (log["start"] > when).to_numpy(dtype=bool)
+        kept = log.loc[~later]
+        continued = pd.Series(True, index=pd.unique(log.loc[later, "case_id"]))
+    out = case_timings(kept, calendar)
+    complete = ~out["case_id"].isin(continued.index).to_numpy()
+    if end_activities is not None and len(kept):
+        o = np.lexsort((np.arange(len(kept)), _instants(kept["end"], "end")[0]))
+        last = kept.iloc[o].groupby("case_id", sort=False)["activity"].last()
+        complete &= out["case_id"].map(last).isin(list(end_activities)).to_numpy(dtype=bool)
+    out["complete"] = complete
+    cols = ["lead_time_days", "wait_time_hours"]
+    cols += ["lead_time_workdays"] if "lead_time_workdays" in out.columns else []
+    out.loc[~complete, cols] = np.nan
+    out.attrs["as_of"] = when
+    if note:
+        out.attrs["note"] = note
     return out
 
 

@@ -19,6 +19,8 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 from scipy import special
 
+from ._censored import _KMGroups
+
 #: minimum number of completed cases (or projects) behind an interval
 MIN_CASES = 5
 
@@ -57,8 +59,25 @@ class _Sample:
     resampled means and variances come from resampled sums of the features.
     """
 
-    def __init__(self, codes: np.ndarray, variables: Mapping[str, np.ndarray], n_groups: int):
+    def __init__(
+        self,
+        codes: np.ndarray,
+        variables: Mapping[str, np.ndarray],
+        n_groups: int,
+        censored: tuple[np.ndarray, np.ndarray] | None = None,
+    ):
         order = np.argsort(codes, kind="stable")
+        km = None
+        if censored is not None:
+            time, event = (np.asarray(a) for a in censored)
+            km = np.bincount(codes, weights=~event, minlength=n_groups) > 0
+            if km.any():
+                # rows of a group with open cases by (time, completed first); others as given
+                rank = np.empty(len(codes), dtype=np.intp)
+                rank[np.lexsort((~event, time))] = np.arange(len(codes))
+                order = np.lexsort((np.where(km[codes], rank, np.arange(len(codes))), codes))
+            else:
+                km = None
         self.codes = codes[order]
         self.n = np.bincount(self.codes, minlength=n_groups)
         self.start = np.concatenate([[0], np.cumsum(self.n)[:-1]]).astype(np.intp)
@@ -87,6 +106,40 @@ class _Sample:
         self.sums = np.column_stack(
             [np.bincount(self.codes, weights=f, minlength=n_groups) for f in self.features.T]
         )
+        # groups with open cases: "x" and "logx" from the Kaplan–Meier curve (_censored)
+        self.km = None
+        if km is not None:
+            self.km = _KMGroups(np.flatnonzero(km), self.start, self.n, time[order], event[order])
+            for gs, (mean, var, mean_log, var_log) in self.km.point():
+                self.centre["x"][gs], self.centre["logx"][gs] = mean, mean_log
+                self._write_km(self.sums, (gs,), gs, (mean, var, mean_log, var_log))
+
+    def _write_km(self, target: np.ndarray, index: tuple, g: np.ndarray, res) -> None:
+        """Write KM moments as the feature sums that :meth:`moments` turns back into them.
+
+        With ``N`` cases in the group, the sums are ``N·d`` and ``N·(v·(N−1)/N + d²)`` with
+        ``d`` the KM mean minus the group's centre, and ``N`` for the count of values.
+        """
+        nn = self.n[g].astype(float)
+        for name, mean, var in (("x", res[0], res[1]), ("logx", res[2], res[3])):
+            j, jn = self.layout[name]
+            d = mean - self.centre[name][g]
+            target[(*index, j)] = nn * d
+            with np.errstate(invalid="ignore"):
+                target[(*index, j + 1)] = nn * (var * (nn - 1) / nn + d * d)
+            target[(*index, jn)] = nn
+
+    def jackknife_delta(self, name: str) -> np.ndarray:
+        """Change of the group mean of ``name`` when each row is left out (per sorted row)."""
+        j, _ = self.layout[name]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            d = -self.features[:, j] / (self.n[self.codes] - 1)
+        if self.km is not None:
+            for gs, mean, mean_log in self.km.jackknife():
+                rows = self.start[gs][:, None] + np.arange(mean.shape[1])
+                loo = mean if name == "x" else mean_log
+                d[rows] = loo - self.centre[name][gs][:, None]
+        return d
 
     def moments(self, sums: np.ndarray, name: str, g: np.ndarray) -> tuple:
         """Mean, variance (ddof 1) and count of ``name`` for groups ``g`` from feature sums."""
@@ -115,6 +168,10 @@ class _Sample:
                     cache[key] = blocks
             for sl, w in blocks:
                 out[sl, pos, :] = (w @ data).reshape(sl.stop - sl.start, len(pos), self.k)
+                if self.km is not None:
+                    hit, res = self.km.replicate(w, int(n), groups[pos])
+                    if len(hit):
+                        self._write_km(out, (sl, pos[hit]), groups[pos[hit]], res)
         return out
 
 
@@ -264,8 +321,8 @@ def _case_acceleration(sb: _Sample, sa: _Sample, n_groups: int) -> dict[str, np.
     for smp, sign in ((sb, 1.0), (sa, -1.0)):
         c, f = smp.codes, smp.features
         with np.errstate(invalid="ignore", divide="ignore"):
-            d_x = -f[:, smp.layout["x"][0]] / (smp.n[c] - 1)
-            d_l = -f[:, smp.layout["logx"][0]] / (smp.n[c] - 1)
+            d_x = smp.jackknife_delta("x")
+            d_l = smp.jackknife_delta("logx")
             theta = {
                 "saving": (sign * d_x, smp.n[c]),
                 "pct": (-sign * np.log1p(d_x / smp.centre["x"][c]), smp.n[c]),

@@ -64,6 +64,7 @@ def project_savings(
     n_boot: int = 2000,
     seed: int = 0,
     method: str = "symmetric",
+    as_of=None,
 ) -> pd.DataFrame:
     """One row per project: its lead-time and touch-time saving from the best source it has.
 
@@ -88,6 +89,10 @@ def project_savings(
         project's figures do not depend on which other projects are estimated with it.
     confidence, n_boot, seed, method
         As in :func:`estimate_savings`.
+    as_of : str or datetime, optional
+        The extract date of the case timings: open cases are right-censored at it (as in
+        :func:`estimate_savings`). None: each project's latest receipt or completion date,
+        with a note in the projects that have open cases.
 
     Returns
     -------
@@ -133,7 +138,7 @@ def project_savings(
     cases = dataset.cases[dataset.cases["project_id"].isin(ids)]
     if len(cases):
         cs = estimate_savings(
-            cases, confidence=confidence, n_boot=n_boot, seed=seed, method=method
+            cases, confidence=confidence, n_boot=n_boot, seed=seed, method=method, as_of=as_of
         ).set_index("project_id")
     else:
         cs = pd.DataFrame(columns=["project_id", *SAVINGS_COLUMNS]).set_index("project_id")
@@ -180,10 +185,10 @@ def project_savings(
         np.where(from_cases, na, np.where(from_card, lead["n_obs_actual"].astype(float), np.nan)),
         dtype="Int64",
     )
-    out["n_open"] = pd.array(
-        np.where(from_cases, cs["n_open"].astype(float), np.nan), dtype="Int64"
-    )
-    for col in PROJECT_COLUMNS[12:27]:
+    for col in ("n_open", "n_invalid"):
+        out[col] = pd.array(np.where(from_cases, cs[col].astype(float), np.nan), dtype="Int64")
+    out["as_of"] = cs["as_of"].where(from_cases).reset_index(drop=True)
+    for col in _LEAD_COLUMNS[_LEAD_COLUMNS.index("mean_before") :]:
         out[col] = pick(col, card_values.get(col, np.nan))
 
     # touch time: the cases' work_min when they give the lead time, else the card
