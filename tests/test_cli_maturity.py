@@ -7,6 +7,14 @@ import pytest
 from conftest import DATA, edit, run_cli
 
 
+@pytest.fixture(autouse=True)
+def _neutral_locale(monkeypatch):
+    """The command line follows the locale: run it under one that does not say English."""
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+
+
 def test_prints_a_readable_table_for_the_sample():
     r = run_cli("maturity", "--k", "3", "--method", "kmeans", "--as-of", "2025-12-31")
     assert r.returncode == 0, r.stderr
@@ -31,16 +39,16 @@ def test_writes_excel_and_csv(tmp_path):
     assert r.returncode == 0, r.stderr
     sheets = pd.read_excel(xlsx, sheet_name=None)
     assert list(sheets) == [
-        "summary",
-        "levels",
-        "profiles",
-        "features",
-        "index comparison",
-        "crosstab",
+        "Сводка",
+        "Уровни",
+        "Профили групп",
+        "Признаки",
+        "Сравнение с индексом",
+        "Группы и индекс",
     ]
-    levels = sheets["levels"]
+    levels = sheets["Уровни"]
     assert {"Муниципалитет", "Уровень", "Группа", "Уровень индекса"} <= set(levels.columns)
-    assert len(levels) == 3 and len(sheets["features"]) == 3
+    assert len(levels) == 3 and len(sheets["Признаки"]) == 3
     r = run_cli("maturity", str(DATA / "mini"), "--k", "2", "--lang", "en", "--out", str(csv))
     assert r.returncode == 0, r.stderr
     table = pd.read_csv(csv, encoding="utf-8-sig")
@@ -66,4 +74,8 @@ def test_usage_errors_exit_2(capsys):
         with pytest.raises(SystemExit) as stop:
             main(["maturity", *args])
         assert stop.value.code == 2, args
-        assert "usage:" in capsys.readouterr().err
+        assert "использование:" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["maturity", "--k", "1", "--lang", "en"])
+    err = capsys.readouterr().err
+    assert "usage:" in err and "argument --k: --k must be at least 2" in err

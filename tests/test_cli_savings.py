@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import openpyxl
 import pandas as pd
+import pytest
 from conftest import DATA, edit, run_cli
+
+
+@pytest.fixture(autouse=True)
+def _neutral_locale(monkeypatch):
+    """The command line follows the locale: run it under one that does not say English."""
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+
 
 MINI = DATA / "mini"
 
@@ -69,7 +79,11 @@ def test_bad_data_exits_1_with_a_message_and_no_traceback(mini_copy):
     edit(mini_copy / "cases.csv", "p1,A-001", "zz,A-001")  # an unknown project
     r = run_cli("savings", str(mini_copy))
     assert r.returncode == 1
-    assert "the data has problems" in r.stderr and "Traceback" not in r.stderr
+    assert "в данных есть проблемы; сначала исправьте их" in r.stderr
+    assert "cases.csv, строка 2, столбец «project_id»" in r.stderr and "Traceback" not in r.stderr
+    r = run_cli("savings", str(mini_copy), "--lang", "en")
+    assert "the data has problems; fix them first" in r.stderr
+    assert "cases.csv, row 2, column 'project_id'" in r.stderr
 
 
 def test_zero_duration_exits_1_naming_the_case(mini_copy):
@@ -85,8 +99,10 @@ def test_zero_duration_exits_1_naming_the_case(mini_copy):
 
 def test_bad_options_are_usage_errors():
     r = run_cli("savings", str(MINI), "--confidence", "95")
+    assert r.returncode == 2 and "--confidence должно быть между 0 и 1" in r.stderr
+    r = run_cli("--lang", "en", "savings", str(MINI), "--confidence", "95")
     assert r.returncode == 2 and "--confidence must be between 0 and 1" in r.stderr
     r = run_cli("savings", str(MINI), "--n-boot", "10")
     assert r.returncode == 2 and "--n-boot" in r.stderr
     r = run_cli("savings", str(MINI), "--out", "x.txt")
-    assert r.returncode == 1 and "cannot write" in r.stderr
+    assert r.returncode == 1 and "не удалось записать x.txt" in r.stderr

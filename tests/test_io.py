@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 from pathlib import Path
 
 import pandas as pd
@@ -139,7 +140,7 @@ def test_parquet_tables(mini_dir, tmp_path):
 def test_corrupt_parquet(mini_copy):
     (mini_copy / "engagement.csv").unlink()
     (mini_copy / "engagement.parquet").write_bytes(b"PAR1 not really")
-    report = em.validate(mini_copy)
+    report = em.validate(mini_copy, lang="en")
     assert "engagement.parquet is not a readable Parquet file" in report.errors.problem.iloc[0]
 
 
@@ -148,7 +149,10 @@ def test_two_files_for_one_table(mini_copy):
         (mini_copy / "projects.csv").read_text("utf-8"), "utf-8"
     )
     report = em.validate(mini_copy)
-    assert "a second file for table projects" in " ".join(report.errors.problem)
+    assert "второй файл таблицы «Проекты» (первый: projects.csv)" in " ".join(
+        report.errors.problem
+    )
+    assert "a second file for table projects" in report.describe_errors(lang="en")
 
 
 def test_template_reads_back_empty(tmp_path):
@@ -219,7 +223,11 @@ def test_one_error_hierarchy(mini_copy):
     (mini_copy / "cases.csv").write_bytes(b"")
     report = em.validate(mini_copy)
     err = DataError(report)
-    assert err.report is report and "cases.csv is empty" in str(err)
+    assert err.report is report and "файл cases.csv пуст" in str(err)
+    assert "cases.csv is empty" in err.message("en")
+    failure = ReadFailure("read_empty", name="cases.csv")
+    assert str(failure) == "файл cases.csv пуст" and failure.message("en") == "cases.csv is empty"
+    assert pickle.loads(pickle.dumps(failure)).message("en") == "cases.csv is empty"
 
 
 def test_moscow_time_is_one_constant():

@@ -58,12 +58,37 @@ def _docstring_nodes(tree: ast.AST) -> set[int]:
     return ids
 
 
-def _cyrillic_literals(path: Path) -> list[str]:
+#: Cyrillic patterns that must stay in code: input the loader recognises in Russian files, never
+#: words shown to people. Keyed by file and the top-level name (assignment or function) holding
+#: them; anything else Cyrillic belongs in text/catalogue.toml or schema/dictionary.toml.
+ALLOWED = {
+    # the quarter patterns «2023 К1», «1 кв. 2023», «1 квартал 2023 г.»: regular expressions
+    # with Cyrillic letters in them, not words (the dictionary holds words, not patterns)
+    ("io/tables.py", "_QUARTER"): "quarter patterns of Russian exports",
+    # the ё → е folding of header and category names: a rule about two letters
+    ("io/text.py", "normalize_label"): "ё/е folding when comparing names",
+}
+
+
+def _owner(statement: ast.stmt) -> str:
+    """The name a top-level statement defines (a function, class or assigned name)."""
+    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return statement.name
+    if isinstance(statement, ast.Assign | ast.AnnAssign):
+        targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+        return ",".join(t.id for t in targets if isinstance(t, ast.Name))
+    return ""
+
+
+def _cyrillic_literals(path: Path, allowed=()) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     docs = _docstring_nodes(tree)
+    rel = path.relative_to(SRC).as_posix()
     return [
-        f"{path.relative_to(SRC)}:{node.lineno}: {node.value[:40]!r}"
-        for node in ast.walk(tree)
+        f"{rel}:{node.lineno}: {node.value[:40]!r}"
+        for statement in tree.body
+        if (rel, _owner(statement)) not in allowed
+        for node in ast.walk(statement)
         if isinstance(node, ast.Constant)
         and isinstance(node.value, str)
         and id(node) not in docs
@@ -74,8 +99,23 @@ def _cyrillic_literals(path: Path) -> list[str]:
 def test_no_cyrillic_string_literal_in_the_code():
     # words live in text/catalogue.toml, the data dictionary's accepted Russian headers in
     # schema/dictionary.toml and the synthetic sample's names in synth/data/: never in code
-    found = [hit for path in sorted(SRC.rglob("*.py")) for hit in _cyrillic_literals(path)]
+    found = [
+        hit for path in sorted(SRC.rglob("*.py")) for hit in _cyrillic_literals(path, ALLOWED)
+    ]
     assert found == []
+
+
+def test_the_allowlist_is_still_needed():
+    # an entry whose literals have gone (or moved) must leave the list too
+    for rel, owner in ALLOWED:
+        tree = ast.parse((SRC / rel).read_text(encoding="utf-8"))
+        held = [s for s in tree.body if _owner(s) == owner]
+        assert held, (rel, owner)
+        assert any(
+            isinstance(n, ast.Constant) and isinstance(n.value, str) and CYRILLIC.search(n.value)
+            for s in held
+            for n in ast.walk(s)
+        ), (rel, owner)
 
 
 def test_the_scan_finds_a_cyrillic_literal(tmp_path):
@@ -134,3 +174,46 @@ def test_percent_interval_sign_date_and_quarter():
     assert fmt_quarter("2023Q1") == "I кв. 2023"
     assert fmt_quarter(pd.Period("2024Q4", freq="Q"), "en") == "Q4 2024"
     assert [fmt_quarter(f"2025Q{q}") for q in (2, 3)] == ["II кв. 2025", "III кв. 2025"]
+
+
+def test_every_problem_code_is_worded():
+    from effmuni.schema import TABLES
+
+    codes = set()
+    for path in SRC.rglob("*.py"):
+        codes |= set(re.findall(r"(?:Problem|ReadFailure)\(\s*\"(\w+)\"", path.read_text("utf-8")))
+    codes |= {f"bad_{c.kind}" for t in TABLES.values() for c in t.columns if c.kind != "category"}
+    assert len(codes) > 40
+    assert missing(f"val_{code}" for code in sorted(codes)) == []
+
+
+def test_coded_values_are_worded_as_the_loader_accepts_them():
+    from effmuni.io import convert_column
+    from effmuni.schema import TABLES
+
+    for table in TABLES.values():
+        for col in table.columns:
+            if col.kind != "category":
+                continue
+            for lang in ("ru", "en"):
+                words = [label(f"{col.name}_{v}", lang) for v in col.categories]
+                values, bad = convert_column(pd.Series(words), col)
+                assert not bad.any() and values.tolist() == list(col.categories), (col.name, lang)
+
+
+def test_problem_text_words_tables_and_allowed_values():
+    from effmuni.text import problem_text
+
+    assert (
+        problem_text("missing_table", table="projects")
+        == "не найдена обязательная таблица «Проекты»"
+    )
+    assert (
+        problem_text("missing_table", "en", table="projects")
+        == "required table projects not found"
+    )
+    allowed = problem_text("bad_category", "en", column="baseline_method",
+                           allowed=["measured", "regulation_limit"])  # fmt: skip
+    assert allowed == "unknown value; allowed: measured, regulation limit"
+    # a table or value the catalogue does not know yet is shown as its code
+    assert problem_text("missing_table", table="new_table").endswith("«new_table»")

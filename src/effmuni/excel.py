@@ -6,21 +6,23 @@ return) neutralised with a leading apostrophe, so no formula runs when an offici
 (the OWASP "CSV injection" rule, applied to both formats).
 
 The template has one sheet per table, named in Russian, with the Russian headers of the data
-dictionary, drop-down lists for categorical columns and a «Справочник» sheet listing the
-allowed values and units. :func:`effmuni.load_dataset` reads a filled template back.
+dictionary, a note on every header (meaning, format, unit), drop-down lists of the Russian words
+the loader accepts for coded and yes/no columns, and a «Справочник» sheet listing the allowed
+values, units and meanings. :func:`effmuni.load_dataset` reads a filled template back.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from .schema import TABLE_ORDER, TABLES, Column, Table
-from .text import check_lang, translate_columns
+from .text import catalogue, check_lang, label, translate_columns
 
-__all__ = ["neutralise_text", "write_tables", "write_template"]
+__all__ = ["entry_words", "neutralise_text", "write_tables", "write_template"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -115,7 +117,19 @@ def write_tables(
 
 
 #: sheets a workbook may carry besides the tables; the loader ignores them silently
-REFERENCE_SHEETS = ("Справочник", "README", "Инструкция")
+REFERENCE_SHEETS = (
+    label("sheet_reference", "ru"),
+    "README",
+    label("sheet_instructions", "ru"),
+    label("sheet_reference", "en"),
+    label("sheet_instructions", "en"),
+)
+
+_LANG = "ru"  # the template is Russian: its headers are the Russian headers the loader accepts
+
+
+def _word(key: str, default: str) -> str:
+    return label(key, _LANG) if key in catalogue() else default
 
 
 def _russian_header(col: Column) -> str:
@@ -126,8 +140,62 @@ def _sheet_name(table: Table) -> str:
     return table.aliases[0] if table.aliases else table.name
 
 
+def entry_words(col: Column) -> list[str]:
+    """The Russian words a template offers for a coded column (the loader accepts each).
+
+    Categories are offered by their catalogue word (``<column>_<value>``, else the code);
+    yes/no columns as «да»/«нет». Empty for other columns.
+
+    Examples
+    --------
+    >>> from effmuni.schema import TABLES
+    >>> entry_words(TABLES["projects"].column("stage"))[-2:]
+    ['завершён', 'отменён']
+    >>> entry_words(TABLES["steps"].column("handoff"))
+    ['да', 'нет']
+    """
+    if col.kind == "bool":
+        return [label("yes", _LANG), label("no", _LANG)]
+    return [_word(f"{col.name}_{value}", value) for value in col.categories]
+
+
+def _unit(col: Column) -> str:
+    if not col.unit:
+        return ""
+    return _word("dd_unit_" + re.sub(r"[^a-z0-9]+", "_", col.unit).strip("_"), col.unit)
+
+
+def _description(table: Table, col: Column) -> str:
+    return _word(f"dd_{table.name}_{col.name}", col.description)
+
+
+def _required(col: Column) -> str:
+    if not col.required:
+        return label("tpl_required_no", _LANG)
+    return label("tpl_required_column" if col.nullable else "tpl_required_yes", _LANG)
+
+
+def _note(table: Table, col: Column) -> str:
+    """The note (comment) on a header: meaning, format, unit, allowed values, obligation."""
+    meaning = _description(table, col)
+    lines = [meaning[:1].upper() + meaning[1:]]
+    lines.append(_word(f"tpl_kind_{col.kind}", ""))
+    if col.unit:
+        lines.append(label("tpl_note_unit", _LANG, unit=_unit(col)))
+    words = entry_words(col)
+    if words:
+        lines.append(label("tpl_note_allowed", _LANG, values=", ".join(words)))
+    status = "tpl_note_optional" if not col.required else "tpl_note_required"
+    lines.append(label("tpl_note_nullable" if col.required and col.nullable else status, _LANG))
+    return "\n".join(line for line in lines if line)
+
+
 def write_template(path: str | Path) -> Path:
     """Write the empty data-entry workbook with Russian headers.
+
+    One sheet per table with the Russian headers of the data dictionary, a note on every header
+    (meaning, format, unit, allowed values), drop-down lists of the Russian words the loader
+    accepts for coded and yes/no columns, and a «Справочник» (reference) sheet.
 
     Parameters
     ----------
@@ -148,6 +216,7 @@ def write_template(path: str | Path) -> Path:
     0
     """
     from openpyxl import Workbook
+    from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -158,38 +227,40 @@ def write_template(path: str | Path) -> Path:
     wb.remove(wb.active)
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
-    ref = None
-    ref_rows: dict[tuple[str, str], str] = {}
+    lists: dict[tuple[str, str], str] = {}
+    sheet = label("sheet_reference", _LANG)
 
-    # the reference sheet first: allowed values per categorical column
-    ref = wb.create_sheet(REFERENCE_SHEETS[0])
-    ref.append(["Таблица", "Столбец", "Допустимые значения", "Единица", "Описание"])
+    # the reference sheet first: every column with its allowed values, unit and meaning
+    ref = wb.create_sheet(sheet)
+    ref.append(
+        [label(k, _LANG) for k in ("tpl_table", "tpl_column", "tpl_allowed", "tpl_unit",
+                                   "tpl_required", "tpl_description")]
+    )  # fmt: skip
     for cell in ref[1]:
         cell.font = bold
-    col_letter = 7  # lists for drop-downs start in column G
+    list_column = 8  # the drop-down lists start in column H
     for tname in TABLE_ORDER:
         table = TABLES[tname]
         for col in table.columns:
+            words = entry_words(col)
             ref.append(
                 [
                     _sheet_name(table),
                     _russian_header(col),
-                    ", ".join(col.categories),
-                    col.unit,
-                    col.description,
+                    ", ".join(words),
+                    _unit(col),
+                    _required(col),
+                    _description(table, col),
                 ]
             )
-            if col.categories:
-                letter = get_column_letter(col_letter)
-                for i, value in enumerate(col.categories, start=1):
-                    ref[f"{letter}{i}"] = value
-                ref_rows[(tname, col.name)] = (
-                    f"'{REFERENCE_SHEETS[0]}'!${letter}$1:${letter}${len(col.categories)}"
-                )
-                col_letter += 1
-    ref.column_dimensions["A"].width = 20
-    ref.column_dimensions["B"].width = 36
-    ref.column_dimensions["C"].width = 60
+            if words:
+                letter = get_column_letter(list_column)
+                for i, word in enumerate(words, start=1):
+                    ref[f"{letter}{i}"] = word
+                lists[(tname, col.name)] = f"'{sheet}'!${letter}$1:${letter}${len(words)}"
+                list_column += 1
+    for letter, width in zip("ABCDEF", (18, 34, 50, 14, 14, 70), strict=True):
+        ref.column_dimensions[letter].width = width
 
     for tname in TABLE_ORDER:
         table = TABLES[tname]
@@ -200,16 +271,17 @@ def write_template(path: str | Path) -> Path:
             cell.font = bold
             cell.fill = fill
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.comment = Comment(_note(table, col), "effmuni", width=320, height=160)
             letter = get_column_letter(i)
             ws.column_dimensions[letter].width = max(14, min(40, len(cell.value) + 4))
-            if (tname, col.name) in ref_rows:
+            if (tname, col.name) in lists:
                 dv = DataValidation(
-                    type="list", formula1=ref_rows[(tname, col.name)], allow_blank=True
+                    type="list", formula1=lists[(tname, col.name)], allow_blank=True
                 )
                 dv.add(f"{letter}2:{letter}5000")
                 ws.add_data_validation(dv)
         ws.freeze_panes = "A2"
-    wb.move_sheet(REFERENCE_SHEETS[0], offset=len(TABLE_ORDER))
+    wb.move_sheet(sheet, offset=len(TABLE_ORDER))
     wb.active = 0
     wb.save(path)
     return path

@@ -1,8 +1,11 @@
 """The ``effmuni`` command: thin argument parsing over the package's functions.
 
-One module a subcommand; each has ``add_parser(subparsers)`` adding a parser whose
-``func(args)`` returns the exit code. Bad data never produces a Python traceback: problems are
-printed as readable lines and the exit code is 1. Usage errors exit with 2 (argparse's
+One module a subcommand; each has ``add_parser(subparsers, lang)`` adding a parser whose
+``func(args)`` returns the exit code. Everything printed — help, usage and argparse's errors
+included — is worded from the catalogue, in Russian by default and in English with
+``--lang en`` (before or after the command) or an English locale (see
+:func:`~effmuni.cli._common.locale_lang`). Bad data never produces a Python traceback: problems
+are printed as readable lines and the exit code is 1. Usage errors exit with 2 (argparse's
 convention).
 """
 
@@ -10,10 +13,19 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Sequence
 
+from ..text import label
 from . import batch, maturity, refresh, sample, savings, template, validate
-from ._common import fail
+from ._common import (
+    HelpFormatter,
+    add_lang_argument,
+    argparse_in,
+    error,
+    locale_lang,
+    requested_lang,
+)
 
 __all__ = ["build_parser", "main"]
 
@@ -21,28 +33,49 @@ __all__ = ["build_parser", "main"]
 SUBCOMMANDS = (validate, sample, savings, maturity, refresh, batch, template)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``effmuni`` argument parser with every subcommand."""
+def build_parser(lang: str = "ru") -> argparse.ArgumentParser:
+    """The ``effmuni`` argument parser with every subcommand, its help worded in ``lang``.
+
+    argparse's own words (usage, ``-h``) follow ``lang`` when the parser is built and used
+    inside :func:`~effmuni.cli._common.argparse_in`, as :func:`main` does.
+    """
     from .. import __version__
 
     parser = argparse.ArgumentParser(
         prog="effmuni",
-        description="Lean-project analysis toolkit for municipal government («Эффективный регион»).",
+        description=label("cli_description", lang),
+        epilog=label("cli_epilog", lang),
+        formatter_class=HelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"effmuni {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"effmuni {__version__}",
+        help=label("cli_ap_version", lang),
+    )
+    add_lang_argument(parser, lang)
+    sub = parser.add_subparsers(
+        dest="command",
+        required=True,
+        title=label("cli_commands", lang),
+        metavar=label("cli_metavar_command", lang),
+    )
     for module in SUBCOMMANDS:
-        module.add_parser(sub)
+        module.add_parser(sub, lang)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    lang = requested_lang(argv) or locale_lang()
+    with argparse_in(lang):
+        args = build_parser(lang).parse_args(argv)
+    args.lang = args.lang or lang
     try:
         return args.func(args)
     except (OSError, ValueError) as e:
         # bad input that slipped past validation must still read as a message, not a traceback
         if os.environ.get("EFFMUNI_DEBUG"):
             raise
-        return fail(args.command, f"error: {e}")
+        return error(args.command, e, args.lang)

@@ -1,4 +1,10 @@
-"""What the subcommands share: common arguments, printing and turning errors into messages.
+"""What the subcommands share: the language, common arguments, printing and error messages.
+
+Every word the command line prints comes from the catalogue (:mod:`effmuni.text`), in Russian
+by default and in English with ``--lang en`` (accepted before or after the command) or when the
+locale says English (``LC_ALL``, ``LC_MESSAGES`` or ``LANG`` starting with ``en``). argparse's
+own words (usage, errors, ``-h``) are worded from the catalogue's ``cli_ap_`` keys, whose English
+is argparse's message.
 
 Bad data never produces a Python traceback: problems are printed as readable lines and the
 exit code is 1. Usage errors exit with 2 (argparse's convention).
@@ -7,29 +13,126 @@ exit code is 1. Usage errors exit with 2 (argparse's convention).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 import pandas as pd
 
+from ..text import LANGS, catalogue, label
+
 T = TypeVar("T")
 
 
-def add_dataset_argument(parser: argparse.ArgumentParser) -> None:
+class HelpFormatter(argparse.HelpFormatter):
+    """The help layout of every parser: each line of a description or epilog is wrapped on its
+    own, and an indented line (an example command) is kept as written."""
+
+    def _fill_text(self, text, width, indent):
+        lines = []
+        for line in text.splitlines():
+            keep = line.startswith(" ") or not line
+            lines.append(indent + line if keep else super()._fill_text(line, width, indent))
+        return "\n".join(lines)
+
+
+def locale_lang(environ=None) -> str:
+    """``"en"`` when the locale says English (``LC_ALL``, ``LC_MESSAGES``, ``LANG``), else ``"ru"``.
+
+    Examples
+    --------
+    >>> locale_lang({"LANG": "en_GB.UTF-8"}), locale_lang({"LANG": "C.UTF-8"}), locale_lang({})
+    ('en', 'ru', 'ru')
+    >>> locale_lang({"LC_ALL": "ru_RU.UTF-8", "LANG": "en_US.UTF-8"})
+    'ru'
+    """
+    environ = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if value:
+            return "en" if value.lower().startswith("en") else "ru"
+    return "ru"
+
+
+def requested_lang(argv: Sequence[str]) -> str | None:
+    """The language given with ``--lang`` anywhere in ``argv`` (the last one wins), if valid."""
+    found = None
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        value = None
+        if arg == "--lang" and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif arg.startswith("--lang="):
+            value = arg.split("=", 1)[1]
+        if value in LANGS:
+            found = value
+    return found
+
+
+def _argparse_words(lang: str) -> dict[str, str]:
+    """argparse's English messages mapped to their wording in ``lang`` (``cli_ap_`` keys)."""
+    return {
+        entry["en"]: entry[lang] for key, entry in catalogue().items() if key.startswith("cli_ap_")
+    }
+
+
+@contextlib.contextmanager
+def argparse_in(lang: str) -> Iterator[None]:
+    """Within the block, argparse words its usage, help and errors in ``lang``.
+
+    argparse looks its words up through ``gettext`` at the moment it uses them; the lookup is
+    replaced for the block (and restored after it) by the catalogue's ``cli_ap_`` keys.
+    """
+    words = _argparse_words(lang)
+    saved = argparse._, argparse.ngettext  # type: ignore[attr-defined]
+
+    def gettext(message):
+        return words.get(message, message)
+
+    def ngettext(singular, plural, n):
+        return gettext(singular if n == 1 else plural)
+
+    argparse._, argparse.ngettext = gettext, ngettext  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
+
+
+def add_command(subparsers, name: str, lang: str) -> argparse.ArgumentParser:
+    """Add the subcommand ``name`` with its help, description and examples from the catalogue."""
+    p = subparsers.add_parser(
+        name,
+        help=label(f"cli_{name}_help", lang),
+        description=label(f"cli_{name}_description", lang),
+        epilog=label(f"cli_{name}_epilog", lang),
+        formatter_class=HelpFormatter,
+    )
+    add_lang_argument(p, lang, default=argparse.SUPPRESS)
+    return p
+
+
+def add_dataset_argument(parser: argparse.ArgumentParser, lang: str) -> None:
     """The optional positional ``path`` of the analysis commands (default: the bundled sample)."""
     parser.add_argument(
         "path",
         nargs="?",
         default=None,
-        help="a folder of tables or one .xlsx workbook (default: the bundled sample)",
+        metavar=label("cli_metavar_path", lang),
+        help=label("cli_arg_dataset", lang),
     )
 
 
-def add_lang_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--lang", choices=("ru", "en"), default="ru", help="language (default: ru)"
-    )
+def add_lang_argument(parser: argparse.ArgumentParser, lang: str, *, default=None) -> None:
+    """``--lang``: on the main parser (default ``None``: decided later) and on every command.
+
+    A command's ``--lang`` defaults to :data:`argparse.SUPPRESS`, so a ``--lang`` given before
+    the command is not overwritten by the command's default.
+    """
+    parser.add_argument("--lang", choices=LANGS, default=default, help=label("cli_opt_lang", lang))
 
 
 def print_indented(text: str, indent: str = "  ") -> None:
@@ -42,7 +145,7 @@ def print_table(frame: pd.DataFrame, indent: str = "  ") -> None:
 
 
 def print_written(written, lang: str) -> None:
-    print(f"{'Записано' if lang == 'ru' else 'Wrote'}: {written}")
+    print(label("cli_wrote", lang, path=written))
 
 
 def fail(command: str, message: str, code: int = 1) -> int:
@@ -51,12 +154,20 @@ def fail(command: str, message: str, code: int = 1) -> int:
     return code
 
 
-def data_problems(command: str, error: Exception) -> int:
-    """Report a :class:`~effmuni.validate.DataError`; returns the exit code 1."""
-    return fail(command, f"the data has problems; fix them first:\n{error}")
+def error(command: str, e: Exception, lang: str, code: int = 1) -> int:
+    """Report an unexpected error (``error: …``); returns ``code``."""
+    return fail(command, label("cli_error", lang, error=e), code)
 
 
-def with_dataset(command: str, path, compute: Callable[[object], T]) -> tuple[object, T] | int:
+def data_problems(command: str, e: Exception, lang: str) -> int:
+    """Report a :class:`~effmuni.DataError` in ``lang``; returns the exit code 1."""
+    problems = e.message(lang) if hasattr(e, "message") else str(e)
+    return fail(command, label("cli_data_problems", lang, problems=problems))
+
+
+def with_dataset(
+    command: str, path, compute: Callable[[object], T], lang: str
+) -> tuple[object, T] | int:
     """Load the dataset at ``path`` and ``compute(dataset)``.
 
     Returns ``(dataset, result)``, or the exit code 1 after printing the problem when the data
@@ -69,6 +180,6 @@ def with_dataset(command: str, path, compute: Callable[[object], T]) -> tuple[ob
         dataset = load_dataset(path)
         return dataset, compute(dataset)
     except DataError as e:
-        return data_problems(command, e)
+        return data_problems(command, e, lang)
     except ValueError as e:
-        return fail(command, f"error: {e}")
+        return error(command, e, lang)

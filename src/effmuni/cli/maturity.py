@@ -6,9 +6,10 @@ import argparse
 
 import pandas as pd
 
+from ..text import label, translate_columns
 from ._common import (
+    add_command,
     add_dataset_argument,
-    add_lang_argument,
     print_indented,
     print_written,
     with_dataset,
@@ -17,28 +18,30 @@ from ._common import (
 __all__ = ["add_parser", "maturity_tables"]
 
 
-def _k(value: str) -> int | str:
-    if value == "auto":
-        return value
-    try:
-        k = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--k must be 'auto' or a whole number, not {value!r}"
-        ) from None
-    if k < 2:
-        raise argparse.ArgumentTypeError("--k must be at least 2")
+def _k(lang: str):
+    def k(value: str) -> int | str:
+        if value == "auto":
+            return value
+        try:
+            k = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(label("cli_err_k", lang, value=value)) from None
+        if k < 2:
+            raise argparse.ArgumentTypeError(label("cli_err_k_min", lang))
+        return k
+
     return k
 
 
-def _date(value: str) -> str:
-    try:
-        pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise argparse.ArgumentTypeError(
-            f"--as-of must be a date such as 2024-12-31, not {value!r}"
-        ) from None
-    return value
+def _date(lang: str):
+    def date(value: str) -> str:
+        try:
+            pd.Timestamp(value)
+        except (TypeError, ValueError):
+            raise argparse.ArgumentTypeError(label("cli_err_as_of", lang, value=value)) from None
+        return value
+
+    return date
 
 
 def maturity_tables(
@@ -50,7 +53,6 @@ def maturity_tables(
     ``profiles``, ``features``, ``index comparison`` and ``crosstab``.
     """
     from ..analysis import AnalysisConfig, analyse
-    from ..text import label
 
     config = AnalysisConfig(k=k, method=method, seed=seed, as_of=as_of)
     analysis = analyse(dataset, config)  # the numbers of the report and notebook 03 too
@@ -82,25 +84,16 @@ def maturity_tables(
         f"{c}. {label(f'maturity_index_level_{c}', lang)}" for c in crosstab.columns
     ]
     crosstab.index.name = "level_name"
-    ru = lang == "ru"
     summary = pd.concat(
         [
             result.summary(lang),
             pd.DataFrame(
                 [
+                    (label("cli_mat_spearman_levels", lang), f"{cmp.spearman_levels:.2f}"),
+                    (label("cli_mat_spearman_scores", lang), f"{cmp.spearman_scores:.2f}"),
                     (
-                        "Спирмен: группы и индекс" if ru else "Spearman: groups vs index",
-                        f"{cmp.spearman_levels:.2f}",
-                    ),
-                    (
-                        "Спирмен: сводный балл и балл индекса"
-                        if ru
-                        else "Spearman: composite vs index score",
-                        f"{cmp.spearman_scores:.2f}",
-                    ),
-                    (
-                        "Расчётная дата" if ru else "Reference date",
-                        str(as_of) if as_of else ("все данные" if ru else "all data"),
+                        label("cli_mat_as_of", lang),
+                        str(as_of) if as_of else label("cli_mat_all_data", lang),
                     ),
                 ],
                 columns=["item", "value"],
@@ -119,8 +112,6 @@ def maturity_tables(
 
 
 def _print(title: str, frame: pd.DataFrame, lang: str) -> None:
-    from ..text import translate_columns
-
     print(f"\n{title}")
     # the index becomes a column first: headers are translated on columns only
     print_indented(translate_columns(frame.reset_index(), lang).to_string(index=False))
@@ -129,96 +120,70 @@ def _print(title: str, frame: pd.DataFrame, lang: str) -> None:
 def _run(args: argparse.Namespace) -> int:
     from ..excel import write_tables
 
+    lang = args.lang
     outcome = with_dataset(
         "maturity",
         args.path,
         lambda ds: maturity_tables(
-            ds, k=args.k, method=args.method, seed=args.seed, as_of=args.as_of, lang=args.lang
+            ds, k=args.k, method=args.method, seed=args.seed, as_of=args.as_of, lang=lang
         ),
+        lang,
     )
     if isinstance(outcome, int):
         return outcome
     _, tables = outcome
-    ru = args.lang == "ru"
     if args.out:
         out = str(args.out)
         if out.lower().endswith(".csv"):
-            written = write_tables(tables["levels"].reset_index(), out, lang=args.lang)
+            written = write_tables(tables["levels"].reset_index(), out, lang=lang)
         else:
             frames = {
-                "summary": tables["summary"],
-                "levels": tables["levels"].reset_index(),
-                "profiles": tables["profiles"].reset_index(),
-                "features": tables["features"].reset_index(),
-                "index comparison": tables["index comparison"].reset_index(),
-                "crosstab": tables["crosstab"].reset_index(),
+                label(f"sheet_{name.replace(' ', '_')}", lang): (
+                    frame if name == "summary" else frame.reset_index()
+                )
+                for name, frame in tables.items()
             }
-            written = write_tables(frames, out, lang=args.lang)
-        print_written(written, args.lang)
+            written = write_tables(frames, out, lang=lang)
+        print_written(written, lang)
         return 0
     for item, value in tables["summary"].itertuples(index=False):
         print(f"{item:<40}{value}")
     shown = tables["levels"].drop(columns=["kind", "population"], errors="ignore")
     _print(
-        "Группы муниципалитетов" if ru else "Groups of municipalities",
+        label("cli_mat_groups", lang),
         shown.round({"maturity_score": 2, "silhouette": 2, "index_score": 0, "probability": 2}),
-        args.lang,
+        lang,
     )
-    from ..text import label
-
     prof = tables["profiles"]
     prof_t = prof.drop(columns=["level_name", "n_municipalities"]).T.round(2)
     prof_t.columns = [f"{lv}. {prof.loc[lv, 'level_name']}" for lv in prof.index]
-    prof_t.index = [label(str(f), args.lang) for f in prof_t.index]
+    prof_t.index = [label(str(f), lang) for f in prof_t.index]
     prof_t.index.name = "feature"
-    _print("Профили групп (средние)" if ru else "Group profiles (means)", prof_t, args.lang)
-    _print(
-        "Группы и правило (число муниципалитетов)" if ru else "Groups vs the rule (counts)",
-        tables["crosstab"],
-        args.lang,
-    )
-    n = len(tables["levels"])
-    print(
-        f"\nМуниципалитетов всего {n}: читайте уровни как группы, а не как рейтинг."
-        if ru
-        else f"\nOnly {n} municipalities: read levels as groups, not as a ranking."
-    )
+    _print(label("cli_mat_profiles", lang), prof_t, lang)
+    _print(label("cli_mat_crosstab", lang), tables["crosstab"], lang)
+    print("\n" + label("cli_mat_caveat", lang, n=len(tables["levels"])))
     return 0
 
 
-def add_parser(subparsers) -> None:
+def add_parser(subparsers, lang: str) -> None:
     """Add the ``maturity`` subcommand."""
-    p = subparsers.add_parser(
-        "maturity",
-        help="group municipalities by lean maturity (features, clustering, rule-based index)",
-        description=(
-            "Compute lean-maturity features, cluster municipalities into levels and compare "
-            "them with the rule-based index. Prints a table, or writes .xlsx/.csv with --out."
-        ),
-    )
-    add_dataset_argument(p)
-    p.add_argument(
-        "--k", type=_k, default="auto", help="number of levels, or 'auto' (default: auto)"
-    )
+    L = lambda key: label(key, lang)  # noqa: E731
+    p = add_command(subparsers, "maturity", lang)
+    add_dataset_argument(p, lang)
+    p.add_argument("--k", type=_k(lang), default="auto", help=L("cli_maturity_k"))
     p.add_argument(
         "--method",
         choices=("ward", "kmeans", "gmm"),
         default="ward",
-        help="clusterer (default: ward)",
+        help=L("cli_maturity_method"),
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of every random step (default 0)")
+    p.add_argument("--seed", type=int, default=0, help=L("cli_maturity_seed"))
     p.add_argument(
         "--as-of",
-        type=_date,
+        type=_date(lang),
         default=None,
-        metavar="DATE",
-        help="reference date, e.g. 2025-12-31 (default: all the data)",
+        metavar=L("cli_metavar_date"),
+        help=L("cli_maturity_as_of"),
     )
-    add_lang_argument(p)
-    p.add_argument(
-        "--out",
-        metavar="FILE",
-        help="write FILE.xlsx (sheets: summary, levels, profiles, features, index comparison, "
-        "crosstab) or FILE.csv (the levels table)",
-    )
+    p.add_argument("--out", metavar=L("cli_metavar_file"), help=L("cli_maturity_out"))
     p.set_defaults(func=_run)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..text import label
+from ._common import add_command
+
 __all__ = ["add_parser"]
 
 
@@ -15,21 +18,30 @@ def _run(args: argparse.Namespace) -> int:
     for nb in args.notebooks:
         try:
             refresh_notebook(nb, timeout=args.timeout)
-            print(f"refreshed {nb}")
+            print(label("cli_refreshed", args.lang, notebook=nb))
         except Exception as e:  # report every notebook, then fail
             first = str(e).strip().splitlines()
-            print(
-                f"{nb}: failed: {type(e).__name__}: {first[-1] if first else ''}", file=sys.stderr
+            message = first[-1] if first else ""
+            failed = label(
+                "cli_refresh_failed",
+                args.lang,
+                notebook=nb,
+                kind=type(e).__name__,
+                message=message,
             )
+            print(failed, file=sys.stderr)
             status = 1
     return status
 
 
-def add_parser(subparsers) -> None:
+def add_parser(subparsers, lang: str) -> None:
     """Add the ``refresh`` subcommand."""
-    p = subparsers.add_parser(
-        "refresh", help="re-execute notebooks in place so their stored outputs are current"
+    p = add_command(subparsers, "refresh", lang)
+    p.add_argument(
+        "notebooks",
+        nargs="+",
+        metavar=label("cli_metavar_notebook", lang),
+        help=label("cli_refresh_notebooks", lang),
     )
-    p.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
-    p.add_argument("--timeout", type=float, default=600, help="seconds per cell (default 600)")
+    p.add_argument("--timeout", type=float, default=600, help=label("cli_refresh_timeout", lang))
     p.set_defaults(func=_run)

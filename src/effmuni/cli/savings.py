@@ -6,9 +6,10 @@ import argparse
 
 import pandas as pd
 
+from ..text import label
 from ._common import (
+    add_command,
     add_dataset_argument,
-    add_lang_argument,
     fail,
     print_table,
     print_written,
@@ -76,12 +77,6 @@ _SHOWN = {
         "target_status",
     ],
 }
-_TITLES = {
-    "savings": ("Сокращение ВПП по проектам", "Lead-time reduction by project"),
-    "pooled": ("Объединённая оценка сокращения ВПП", "Pooled lead-time reduction"),
-    "annual": ("Годовой эффект", "Annual effect"),
-    "attainment": ("Достижение целевых значений", "Target attainment"),
-}
 
 
 def savings_tables(
@@ -116,26 +111,30 @@ def savings_tables(
     return {name: tables[name] for name in _SHEETS[by]}
 
 
-def _confidence(value: str) -> float:
-    try:
-        c = float(value)
-    except ValueError:
-        c = -1.0
-    if not 0 < c < 1:
-        raise argparse.ArgumentTypeError(f"--confidence must be between 0 and 1, not {value!r}")
-    return c
+def _confidence(lang: str):
+    def confidence(value: str) -> float:
+        try:
+            c = float(value)
+        except ValueError:
+            c = -1.0
+        if not 0 < c < 1:
+            raise argparse.ArgumentTypeError(label("cli_err_confidence", lang, value=value))
+        return c
+
+    return confidence
 
 
-def _n_boot(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        n = -1
-    if n != 0 and n < 100:
-        raise argparse.ArgumentTypeError(
-            f"--n-boot must be 0 (no intervals) or at least 100, not {value!r}"
-        )
-    return n
+def _n_boot(lang: str):
+    def n_boot(value: str) -> int:
+        try:
+            n = int(value)
+        except ValueError:
+            n = -1
+        if n != 0 and n < 100:
+            raise argparse.ArgumentTypeError(label("cli_err_n_boot", lang, value=value))
+        return n
+
+    return n_boot
 
 
 def _with_names(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
@@ -152,7 +151,6 @@ def _run(args: argparse.Namespace) -> int:
     from ..excel import write_tables
     from ..plots.savings import municipality_names
     from ..savings import translate_table
-    from ..text import label
 
     lang = args.lang
     outcome = with_dataset(
@@ -166,12 +164,12 @@ def _run(args: argparse.Namespace) -> int:
             seed=args.seed,
             include_regulation_baselines=args.include_regulation_baselines,
         ),
+        lang,
     )
     if isinstance(outcome, int):
         return outcome
     ds, tables = outcome
     names = municipality_names(ds, lang)
-    ru = lang == "ru"
     if args.out:
         out = str(args.out)
         frames = {
@@ -185,73 +183,43 @@ def _run(args: argparse.Namespace) -> int:
         try:
             written = write_tables(frames, out, lang=lang)
         except (OSError, ValueError) as e:
-            return fail("savings", f"cannot write {out}: {e}")
+            return fail("savings", label("cli_cannot_write", lang, path=out, error=e))
         print_written(written, lang)
         return 0
     level = int(round(100 * args.confidence))
-    print(
-        f"{'Доверительные интервалы' if ru else 'Confidence intervals'}: {level} %, "
-        f"{'бутстреп' if ru else 'bootstrap'} n={args.n_boot}, seed={args.seed}"
-    )
+    print(label("cli_savings_ci", lang, level=level, n=args.n_boot, seed=args.seed))
     for name, frame in tables.items():
         shown_cols = _SHOWN.get(f"{name}_{args.by}", _SHOWN[name])
         cols = [c for c in shown_cols if c in frame.columns]
         shown = translate_table(frame[cols], lang, digits=1, names=names).astype(object)
         shown = shown.where(shown.notna(), "—")
-        print(f"\n{_TITLES[name][0 if ru else 1]}")
+        print("\n" + label(f"cli_savings_title_{name}", lang))
         print_table(shown)
     if not args.include_regulation_baselines:
-        print(
-            "\nПроекты с регламентным сроком вместо измеренной базы не вошли в итоги "
-            "(--include-regulation-baselines их включает)."
-            if ru
-            else "\nProjects whose baseline is a regulation limit are left out of the totals "
-            "(--include-regulation-baselines brings them in)."
-        )
+        print("\n" + label("cli_savings_left_out", lang))
     return 0
 
 
-def add_parser(subparsers) -> None:
+def add_parser(subparsers, lang: str) -> None:
     """Add the ``savings`` subcommand."""
-    p = subparsers.add_parser(
-        "savings",
-        help="time saved by lean projects, with confidence intervals",
-        description=(
-            "Estimate the lead-time and staff-time savings of each project, pool them per "
-            "municipality and for the region, and value them over a year. Prints tables, or "
-            "writes .xlsx (all tables) or .csv (the main table) with --out."
-        ),
-    )
-    add_dataset_argument(p)
+    L = lambda key: label(key, lang)  # noqa: E731
+    p = add_command(subparsers, "savings", lang)
+    add_dataset_argument(p, lang)
     p.add_argument(
         "--by",
         choices=("project", "municipality", "region"),
         default="project",
-        help="level of the tables (default: project)",
+        help=L("cli_savings_by"),
+    )
+    p.add_argument("--out", metavar=L("cli_metavar_file"), help=L("cli_savings_out"))
+    p.add_argument(
+        "--confidence", type=_confidence(lang), default=0.95, help=L("cli_savings_confidence")
     )
     p.add_argument(
-        "--out",
-        metavar="FILE",
-        help="write FILE.xlsx (every table of the level) or FILE.csv (the main table)",
+        "--n-boot", type=_n_boot(lang), default=2000, metavar="N", help=L("cli_savings_n_boot")
     )
-    add_lang_argument(p)
+    p.add_argument("--seed", type=int, default=0, help=L("cli_savings_seed"))
     p.add_argument(
-        "--confidence",
-        type=_confidence,
-        default=0.95,
-        help="confidence level of the intervals (default 0.95)",
-    )
-    p.add_argument(
-        "--n-boot",
-        type=_n_boot,
-        default=2000,
-        metavar="N",
-        help="bootstrap replicates, 0 for none (default 2000)",
-    )
-    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
-    p.add_argument(
-        "--include-regulation-baselines",
-        action="store_true",
-        help="count projects whose baseline is a regulation limit in pooled figures and totals",
+        "--include-regulation-baselines", action="store_true", help=L("cli_savings_regulation")
     )
     p.set_defaults(func=_run)

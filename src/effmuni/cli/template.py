@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from ..text import label
+from ._common import add_command
+
 __all__ = ["add_parser"]
 
 
@@ -11,14 +14,17 @@ def _run(args: argparse.Namespace) -> int:
     from ..excel import write_template
 
     path = write_template(args.out)
-    print(f"Wrote the empty data-entry workbook to {path}")
+    print(label("cli_template_wrote", args.lang, path=path))
     return 0
 
 
-def add_parser(subparsers) -> None:
+def add_parser(subparsers, lang: str) -> None:
     """Add the ``template`` subcommand."""
-    p = subparsers.add_parser(
-        "template", help="write the empty .xlsx data-entry template (Russian headers)"
+    p = add_command(subparsers, "template", lang)
+    p.add_argument(
+        "--out",
+        default="effmuni_template.xlsx",
+        metavar=label("cli_metavar_xlsx", lang),
+        help=label("cli_template_out", lang),
     )
-    p.add_argument("--out", default="effmuni_template.xlsx", metavar="FILE.xlsx")
     p.set_defaults(func=_run)

@@ -9,7 +9,7 @@
 - :mod:`~effmuni.io.errors`: one error hierarchy rooted at :class:`DataError`.
 """
 
-from .errors import DataError, EventLogError, ReadFailure
+from .errors import DataError, EventLogError, Problem, ReadFailure
 from .eventlog import EVENT_LOG_COLUMNS, log_summary, read_event_log
 from .tables import (
     TABLE_SUFFIXES,
@@ -23,11 +23,13 @@ from .tables import (
     table_for_name,
 )
 from .text import (
+    FIRST_WORDS,
     MOSCOW_TZ,
     NEAR_MISS,
     SEPARATORS,
     first_line,
     near_miss,
+    near_miss_pair,
     normalize_label,
     ru_to_iso,
     sniff_encoding,
@@ -37,12 +39,14 @@ from .text import (
 __all__ = [
     "EVENT_LOG_COLUMNS",
     "MOSCOW_TZ",
+    "FIRST_WORDS",
     "NEAR_MISS",
     "SEPARATORS",
     "TABLE_SUFFIXES",
     "WORKBOOK_SUFFIXES",
     "DataError",
     "EventLogError",
+    "Problem",
     "RawTable",
     "ReadFailure",
     "convert_column",
@@ -51,6 +55,7 @@ __all__ = [
     "log_summary",
     "map_headers",
     "near_miss",
+    "near_miss_pair",
     "normalize_label",
     "read_event_log",
     "read_table_file",

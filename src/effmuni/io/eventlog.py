@@ -321,8 +321,8 @@ def _read_csv(path: Path, gz: bool, names: dict[str, str], tz: str) -> pd.DataFr
         raise EventLogError(f"{path.name} is empty")
     try:
         encoding, text = sniff_encoding(head, path.name, complete=False)
-    except ReadFailure as e:
-        raise EventLogError(str(e)) from None
+    except ReadFailure as e:  # event-log messages are in English, like the reader's options
+        raise EventLogError(e.message("en")) from None
     first = first_line(text)
     if not first.strip():
         raise EventLogError(f"{path.name} has no header row (the first line is blank)")

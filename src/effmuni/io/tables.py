@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import TABLES, Column, Table
-from .errors import ReadFailure
+from .errors import Problem, ReadFailure
 from .text import (
     MOSCOW_TZ,
     first_line,
@@ -87,9 +87,10 @@ def table_for_name(stem: str) -> str | None:
 def map_headers(frame: pd.DataFrame, table: Table):
     """Rename recognised headers to canonical names.
 
-    Returns ``(frame, unknown, missing, suggestions)`` where ``unknown`` lists headers that
-    match nothing, ``missing`` the required columns not found, and ``suggestions`` maps a
-    missing column to the near-miss header that was probably meant.
+    Returns ``(frame, unknown, missing, suggestions, headers)`` where ``unknown`` lists headers
+    that match nothing, ``missing`` the required columns not found, ``suggestions`` maps a
+    missing column to the near-miss header that was probably meant, and ``headers`` maps each
+    recognised canonical column to its header as the file spells it.
     """
     lookup = _header_lookup(table)
     rename: dict[str, str] = {}
@@ -109,16 +110,19 @@ def map_headers(frame: pd.DataFrame, table: Table):
         if near is not None:
             suggestions[col] = near
     out = frame.rename(columns=rename)
-    return out[[c for c in out.columns if c in taken]], unknown, missing, suggestions
+    headers = {target: str(h) for h, target in rename.items()}
+    return out[[c for c in out.columns if c in taken]], unknown, missing, suggestions, headers
 
 
 # --------------------------------------------------------------------------- reading files
 
 
-def _read_csv_text(text: str, name: str) -> tuple[pd.DataFrame, np.ndarray, list[tuple[int, str]]]:
+def _read_csv_text(
+    text: str, name: str
+) -> tuple[pd.DataFrame, np.ndarray, list[tuple[int, Problem]]]:
     """Parse CSV text into a frame of strings.
 
-    Returns the frame, the row numbers (header = 1) and a list of ``(row, problem)`` for lines
+    Returns the frame, the row numbers (header = 1) and a list of ``(row, Problem)`` for lines
     that could not be split into the header's columns (those lines are still counted as read).
     """
     sep = sniff_separator(first_line(text))
@@ -127,14 +131,14 @@ def _read_csv_text(text: str, name: str) -> tuple[pd.DataFrame, np.ndarray, list
     )
     try:
         frame = pd.read_csv(_stdio.StringIO(text), **kwargs)
-        bad: list[tuple[int, str]] = []
+        bad: list[tuple[int, Problem]] = []
         rows = np.arange(2, len(frame) + 2)
     except pd.errors.EmptyDataError:
-        raise ReadFailure(f"{name} is empty") from None
+        raise ReadFailure("read_empty", name=name) from None
     except (pd.errors.ParserError, csv.Error):
         frame, rows, bad = _read_csv_ragged(text, sep)
     if frame.columns.size == 0:
-        raise ReadFailure(f"{name} has no header row")
+        raise ReadFailure("read_no_header", name=name)
     blank = (frame == "").all(axis=1).to_numpy()
     return frame.loc[~blank].reset_index(drop=True), rows[~blank], bad
 
@@ -150,7 +154,7 @@ def _read_csv_ragged(text: str, sep: str):
             good.append(record if record else [""] * len(header))
             rows.append(line)
         else:
-            bad.append((line, f"line has {len(record)} fields, the header has {len(header)}"))
+            bad.append((line, Problem("read_ragged_line", {"n": len(record), "m": len(header)})))
     frame = (
         pd.DataFrame(good, columns=header, dtype=str)
         if good
@@ -159,22 +163,20 @@ def _read_csv_ragged(text: str, sep: str):
     return frame, np.asarray(rows, dtype=np.int64), bad
 
 
-def read_table_file(path: Path, table: str) -> tuple[RawTable, list[tuple[int, str]]]:
+def read_table_file(path: Path, table: str) -> tuple[RawTable, list[tuple[int, Problem]]]:
     """Read one CSV or Parquet file of ``table``."""
     name = path.name
     if path.suffix.lower() in (".parquet", ".pq"):
         try:
             frame = pd.read_parquet(path)
         except Exception as e:  # pyarrow raises several types for corrupt files
-            raise ReadFailure(
-                f"{name} is not a readable Parquet file ({type(e).__name__})"
-            ) from None
+            raise ReadFailure("read_bad_parquet", name=name, error=type(e).__name__) from None
         return RawTable(
             table, name, frame.reset_index(drop=True), np.arange(2, len(frame) + 2)
         ), []
     raw = path.read_bytes()
     if not raw.strip():
-        raise ReadFailure(f"{name} is empty")
+        raise ReadFailure("read_empty", name=name)
     _, text = sniff_encoding(raw, name)
     frame, rows, bad = _read_csv_text(text, name)
     return RawTable(table, name, frame, rows), bad
@@ -184,7 +186,7 @@ def read_workbook(path: Path) -> tuple[dict[str, RawTable], list[str]]:
     """Read every sheet of a workbook named after a table; returns tables and ignored sheets."""
     name = path.name
     if not zipfile.is_zipfile(path):
-        raise ReadFailure(f"{name} is not a valid .xlsx workbook (corrupt, or another format)")
+        raise ReadFailure("read_not_xlsx", name=name)
     try:
         sheets = pd.read_excel(
             path,
@@ -195,9 +197,7 @@ def read_workbook(path: Path) -> tuple[dict[str, RawTable], list[str]]:
             engine="openpyxl",
         )
     except Exception as e:  # openpyxl/zipfile raise various types on corrupt files
-        raise ReadFailure(
-            f"{name} is not a readable .xlsx workbook ({type(e).__name__})"
-        ) from None
+        raise ReadFailure("read_bad_xlsx", name=name, error=type(e).__name__) from None
     tables: dict[str, RawTable] = {}
     ignored: list[str] = []
     for sheet, frame in sheets.items():

@@ -17,7 +17,9 @@ Header names (:func:`normalize_label`, :func:`near_miss`)
     Names match ignoring case, a BOM, surrounding and repeated spaces (also no-break spaces),
     ``ё``/``е`` and a trailing colon. A missing name is suggested from the names present when
     their similarity (:class:`difflib.SequenceMatcher` ratio of the normalised names) is at
-    least :data:`NEAR_MISS`; the most similar wins, the first on a tie.
+    least :data:`NEAR_MISS`; the most similar wins, the first on a tie. A present name longer
+    than the wanted one is also compared by its first words (``Этап проекта`` with ``Этап``),
+    that likeness weighted by :data:`FIRST_WORDS`.
 Dates (:func:`ru_to_iso`)
     Russian ``dd.mm.yyyy [HH:MM[:SS[,f]]]`` is rewritten as ISO 8601 text.
 Time zone (:data:`MOSCOW_TZ`)
@@ -38,11 +40,13 @@ from .errors import ReadFailure
 
 __all__ = [
     "MOSCOW_TZ",
+    "FIRST_WORDS",
     "NEAR_MISS",
     "SEPARATORS",
     "SNIFF_BYTES",
     "first_line",
     "near_miss",
+    "near_miss_pair",
     "normalize_label",
     "ru_to_iso",
     "sniff_encoding",
@@ -54,6 +58,9 @@ MOSCOW_TZ = "Europe/Moscow"
 
 NEAR_MISS = 0.75
 """Least similarity (0-1) of a present name to a missing one for a "did you mean" hint."""
+
+FIRST_WORDS = 0.9
+"""Weight of the likeness of a present name's first words to a wanted name (see near_miss)."""
 
 SEPARATORS = (";", "\t", ",")
 """The separators recognised, in tie order: the first wins when two occur equally often."""
@@ -102,21 +109,19 @@ def sniff_encoding(data: bytes, name: str, *, complete: bool = True) -> tuple[st
     ('utf-8-sig', 'Дело')
     """
     if data.startswith(b"PK\x03\x04"):
-        raise ReadFailure(f"{name} is a zip/Excel file, not CSV text; save it as .xlsx or CSV")
+        raise ReadFailure("read_zip", name=name)
     if data.startswith(codecs.BOM_UTF8):
         try:
             return "utf-8-sig", _decoded(data[len(codecs.BOM_UTF8) :], "utf-8", complete)
         except UnicodeDecodeError as e:
-            raise ReadFailure(
-                f"{name} starts with a UTF-8 BOM but is not valid UTF-8 ({e.reason} at byte {e.start})"
-            ) from None
+            raise ReadFailure("read_bad_utf8", name=name, byte=e.start) from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return "utf-16", _decoded(data, "utf-16", complete)
         except UnicodeDecodeError:
-            raise ReadFailure(f"{name} starts with a UTF-16 BOM but is not valid UTF-16") from None
+            raise ReadFailure("read_bad_utf16", name=name) from None
     if b"\x00" in data[:SNIFF_BYTES]:
-        raise ReadFailure(f"{name} is binary (or UTF-16 without a BOM), not CSV text")
+        raise ReadFailure("read_binary", name=name)
     try:
         return "utf-8", _decoded(data, "utf-8", complete)
     except UnicodeDecodeError:
@@ -124,7 +129,7 @@ def sniff_encoding(data: bytes, name: str, *, complete: bool = True) -> tuple[st
     try:
         return "cp1251", data.decode("cp1251")
     except UnicodeDecodeError:
-        raise ReadFailure(f"{name} is neither UTF-8 nor Windows-1251 text") from None
+        raise ReadFailure("read_not_text", name=name) from None
 
 
 # --------------------------------------------------------------------------- separators
@@ -171,10 +176,43 @@ def normalize_label(text: object) -> str:
     return s.rstrip(":").strip()
 
 
+def _likeness(name: str, target: str) -> float:
+    """Similarity of two normalised names: the whole names, or ``name``'s first words."""
+    ratio = difflib.SequenceMatcher(None, name, target).ratio()
+    words, k = name.split(" "), target.count(" ") + 1
+    if len(words) > k:  # «Этап проекта» for «Этап»: its first word(s) against the name
+        head = " ".join(words[:k])
+        ratio = max(ratio, FIRST_WORDS * difflib.SequenceMatcher(None, head, target).ratio())
+    return ratio
+
+
+def near_miss_pair(wanted: Iterable[str], present: Iterable[str]) -> tuple[str, str] | None:
+    """The name in ``present`` most like one of ``wanted``, and that wanted name.
+
+    The rule of :func:`near_miss`; returns ``(present name, wanted name)`` or ``None``, so a
+    message can point from the name as written to the name expected.
+
+    Examples
+    --------
+    >>> near_miss_pair(["stage", "Этап", "Стадия"], ["Номер", "Этап проэкта"])
+    ('Этап проэкта', 'Этап')
+    """
+    targets = [(w, normalize_label(w)) for w in wanted]
+    best, score = None, 0.0
+    for name in present:
+        n = normalize_label(name)
+        for w, t in targets:
+            ratio = _likeness(n, t)
+            if ratio >= NEAR_MISS and ratio > score:
+                best, score = (name, w), ratio
+    return best
+
+
 def near_miss(wanted: Iterable[str], present: Iterable[str]) -> str | None:
     """The name in ``present`` most like any of ``wanted``, if at least :data:`NEAR_MISS` alike.
 
-    Names are compared normalised (:func:`normalize_label`); on a tie the first in ``present``
+    Names are compared normalised (:func:`normalize_label`), whole or by the first words of
+    the present name (weighted by :data:`FIRST_WORDS`); on a tie the first in ``present``
     wins. ``None`` when nothing is similar enough.
 
     Examples
@@ -184,14 +222,8 @@ def near_miss(wanted: Iterable[str], present: Iterable[str]) -> str | None:
     >>> near_miss(["time:timestamp"], ["when"]) is None
     True
     """
-    targets = [normalize_label(w) for w in wanted]
-    best, score = None, 0.0
-    for name in present:
-        n = normalize_label(name)
-        ratio = max((difflib.SequenceMatcher(None, n, t).ratio() for t in targets), default=0.0)
-        if ratio >= NEAR_MISS and ratio > score:
-            best, score = name, ratio
-    return best
+    pair = near_miss_pair(wanted, present)
+    return None if pair is None else pair[0]
 
 
 # --------------------------------------------------------------------------- dates

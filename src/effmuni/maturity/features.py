@@ -38,144 +38,24 @@ MergedPolicy = Literal["fold", "drop"]
 class _Feature:
     name: str
     group: str
-    unit: str
-    definition_en: str
-    definition_ru: str
-    no_data: str  # what a municipality without the underlying data gets, and why
+    unit: str  # catalogue key mat_unit_<unit>; the definition is mat_def_<name>, and what a
+    # municipality without the underlying data gets, and why, mat_no_data_<name>
 
 
 _FEATURES = (
-    _Feature(
-        "active_quarter_share",
-        "cadence",
-        "share",
-        "Share of the quarters of the observation window in which the municipality started at "
-        "least one project (the programme rule: one project a quarter).",
-        "Доля кварталов периода наблюдения, в которых начат хотя бы один проект "
-        "(правило программы: проект каждый квартал).",
-        "0 when no project was started",
-    ),
-    _Feature(
-        "projects_per_quarter",
-        "cadence",
-        "projects",
-        "Projects started in the observation window divided by the number of its quarters "
-        "(cancelled projects count: they were started). Not per capita: larger municipalities "
-        "run more institutions; see the context.",
-        "Число проектов, начатых за период наблюдения, делённое на число его кварталов "
-        "(отменённые тоже учитываются).",
-        "0 when no project was started",
-    ),
-    _Feature(
-        "closed_share",
-        "delivery",
-        "share",
-        "Of the projects due by the reference date (planned end passed, or already closed), the "
-        "share closed by then.",
-        "Доля закрытых проектов среди тех, чей плановый срок наступил (или уже закрытых) "
-        "на расчётную дату.",
-        "0 when no project is due",
-    ),
-    _Feature(
-        "on_time_share",
-        "delivery",
-        "share",
-        "Of the same projects due, the share closed on or before their planned end.",
-        "Доля проектов, закрытых не позже планового срока, среди тех же проектов.",
-        "0 when no project is due",
-    ),
-    _Feature(
-        "median_reduction_pct",
-        "results",
-        "%",
-        "Median lead-time reduction, 100 × (1 − actual / baseline), over projects with a "
-        "passport baseline and actual lead time on the same basis (calendar or working days). "
-        "Projects whose baseline is a regulation limit are left out: the limit overstates the "
-        "real lead time, so the reduction would be inflated.",
-        "Медиана сокращения времени протекания процесса, 100 × (1 − факт / база), по проектам "
-        "с базовым и фактическим значением в одной основе (календарные или рабочие дни); "
-        "проекты с базой «регламентный срок» не учитываются.",
-        "0 (no evidence of a reduction) when no project has a comparable result",
-    ),
-    _Feature(
-        "target_reached_share",
-        "results",
-        "share",
-        "Of the projects with a result to judge (closed, or with an actual lead time) and a "
-        "target, not counting regulation-limit baselines, the share whose actual lead time is at "
-        "or below the passport target (else: whose reduction reaches target_reduction_pct). A "
-        "closed project with no actual value counts as not reaching it.",
-        "Доля проектов, достигших целевого значения, среди проектов с результатом (закрытых "
-        "или с фактическим значением) и целью; закрытый проект без факта считается "
-        "не достигшим цели.",
-        "0 when no project has a result to judge",
-    ),
-    _Feature(
-        "sustained_share",
-        "sustainment",
-        "share",
-        "Of the projects closed by the reference date, the share with evidence that the change "
-        "holds: an 'actual' value-stream map, case timings from the 'after' phase, or a "
-        "follow-up lead time no more than 10 % above the actual value.",
-        "Доля закрытых проектов с подтверждением закрепления результата: карта фактического "
-        "состояния, хронометраж «после» или контрольный замер не более чем на 10 % выше "
-        "фактического значения.",
-        "0 when no project is closed",
-    ),
-    _Feature(
-        "models_per_10k",
-        "models",
-        "per 10,000 residents",
-        "Model institutions («образцы») weighted by level (local 1, regional 2, federal 3) per "
-        "10,000 residents; statuses granted after the reference date are not counted.",
-        "Образцовые учреждения, взвешенные по уровню (местный 1, региональный 2, "
-        "федеральный 3), на 10 000 жителей.",
-        "0 when there is no model institution",
-    ),
-    _Feature(
-        "top_model_level",
-        "models",
-        "0–3",
-        "Highest model-institution level reached: 0 none, 1 local, 2 regional, 3 federal.",
-        "Высший уровень образцового учреждения: 0 нет, 1 местный, 2 региональный, 3 федеральный.",
-        "0 when there is no model institution",
-    ),
-    _Feature(
-        "trained_share",
-        "people",
-        "share",
-        "Staff trained in lean methods as a share of all staff, in the latest quarter of the "
-        "window (staff_trained is cumulative).",
-        "Доля сотрудников, обученных бережливым технологиям, в последнем квартале периода.",
-        "0 when the engagement table has no row for the municipality",
-    ),
-    _Feature(
-        "proposals_per_100_staff",
-        "people",
-        "a year",
-        "Improvement proposals submitted per 100 staff a year: 400 × Σ submitted / Σ staff over "
-        "the quarters of the window.",
-        "Число поданных предложений по улучшению на 100 сотрудников в год.",
-        "0 when the engagement table has no row for the municipality",
-    ),
-    _Feature(
-        "proposals_implemented_share",
-        "people",
-        "share",
-        "Σ proposals implemented / Σ proposals submitted over the window (capped at 1).",
-        "Доля реализованных предложений среди поданных (не больше 1).",
-        "0 when no proposal was submitted",
-    ),
-    _Feature(
-        "measured_baseline_share",
-        "data_quality",
-        "share",
-        "Share of projects whose baseline was measured (chronometry or a log extract), not taken "
-        "from a regulation limit or estimated.",
-        "Доля проектов, базовое значение которых измерено (хронометраж, выгрузка), а не взято "
-        "из регламента или оценено.",
-        "0 when no project was started",
-    ),
+    _Feature("active_quarter_share", "cadence", "share"),
+    _Feature("projects_per_quarter", "cadence", "projects"),
+    _Feature("closed_share", "delivery", "share"),
+    _Feature("on_time_share", "delivery", "share"),
+    _Feature("median_reduction_pct", "results", "pct"),
+    _Feature("target_reached_share", "results", "share"),
+    _Feature("sustained_share", "sustainment", "share"),
+    _Feature("models_per_10k", "models", "per_10k"),
+    _Feature("top_model_level", "models", "level_0_3"),
+    _Feature("trained_share", "people", "share"),
+    _Feature("proposals_per_100_staff", "people", "per_year"),
+    _Feature("proposals_implemented_share", "people", "share"),
+    _Feature("measured_baseline_share", "data_quality", "share"),
 )
 
 #: the feature columns of :func:`maturity_features`, in order
@@ -202,7 +82,7 @@ def maturity_definitions(lang: str = "ru") -> pd.DataFrame:
     pandas.DataFrame
         One row per feature of :func:`maturity_features` (in column order) with ``feature``
         (the column name), ``aspect``, ``name``, ``unit``, ``definition`` and ``no_data`` (the
-        value a municipality gets when the underlying data is absent; in English).
+        value a municipality gets when the underlying data is absent), all in ``lang``.
 
     Examples
     --------
@@ -217,11 +97,9 @@ def maturity_definitions(lang: str = "ru") -> pd.DataFrame:
             "feature": [f.name for f in _FEATURES],
             "aspect": [label(f.group, lang) for f in _FEATURES],
             "name": [label(f.name, lang) for f in _FEATURES],
-            "unit": [f.unit for f in _FEATURES],
-            "definition": [
-                f.definition_ru if lang == "ru" else f.definition_en for f in _FEATURES
-            ],
-            "no_data": [f.no_data for f in _FEATURES],
+            "unit": [label(f"mat_unit_{f.unit}", lang) for f in _FEATURES],
+            "definition": [label(f"mat_def_{f.name}", lang) for f in _FEATURES],
+            "no_data": [label(f"mat_no_data_{f.name}", lang) for f in _FEATURES],
         }
     )
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..text import check_lang, label
+from ..text import MISSING, check_lang, label
 from ._common import _check_features
 from .clustering import MaturityResult
 from .features import _GROUPS, FEATURE_GROUPS, FEATURES
@@ -51,43 +51,6 @@ INDEX_THRESHOLDS: tuple[float, float, float, float] = (20.0, 40.0, 60.0, 80.0)
 #: highest index level allowed by the highest model-institution level (0 none … 3 federal)
 _MODEL_GATE = {0: 2, 1: 3, 2: 4, 3: 5}
 
-_INDEX_LEVEL_TEXT = {
-    1: (
-        "Единичные действия: проекты редки, результаты не измерены; образцов нет "
-        "(LESAT, уровень 1: осведомлённость, эпизодическая активность).",
-        "Sporadic activity: few projects, results not measured; no model institution "
-        "(LESAT level 1: some awareness, sporadic activity).",
-    ),
-    2: (
-        "Неформальный подход в отдельных учреждениях: проекты не каждый квартал, часть "
-        "результатов измерена (LESAT, уровень 2).",
-        "Informal approach in a few institutions: projects in some quarters, some results "
-        "measured (LESAT level 2).",
-    ),
-    3: (
-        "Системный подход в большинстве учреждений с опорой на измерения; есть хотя бы одно "
-        "образцовое учреждение, например местного уровня (LESAT, уровень 3; требование "
-        "программы — образец в каждом округе).",
-        "A systematic approach in most institutions, backed by measurement; at least one model "
-        "institution, local level or higher (LESAT level 3; the programme's requirement of a "
-        "model institution per okrug).",
-    ),
-    4: (
-        "Непрерывное совершенствование по всему муниципалитету: регулярные проекты в срок, "
-        "результаты закреплены, персонал обучен; образец регионального уровня или выше "
-        "(LESAT, уровень 4).",
-        "Continuous refinement across the municipality: regular projects delivered on time, "
-        "results sustained, staff trained; a model institution of regional level or higher "
-        "(LESAT level 4).",
-    ),
-    5: (
-        "Признанная лучшая практика, тиражируемая другими: высокие значения по всем аспектам; "
-        "образец федерального уровня (LESAT, уровень 5).",
-        "Recognised best practice replicated by others: strong on every aspect; a model "
-        "institution of federal level (LESAT level 5).",
-    ),
-}
-
 
 def default_index_weights() -> dict[str, float]:
     """Default weights of :func:`maturity_index`: the seven aspects count equally.
@@ -115,19 +78,17 @@ def maturity_index_levels(lang: str = "ru") -> pd.DataFrame:
     """
     check_lang(lang)
     bounds = (0.0, *INDEX_THRESHOLDS, 100.0)
-    need = {1: "—", 2: "—"}
-    gate_word = {
-        "ru": {3: "местный или выше", 4: "региональный или выше", 5: "федеральный"},
-        "en": {3: "local or higher", 4: "regional or higher", 5: "federal"},
-    }[lang]
-    i = 0 if lang == "ru" else 1
     return pd.DataFrame(
         {
             "level": range(1, 6),
             "name": [label(f"maturity_index_level_{lv}", lang) for lv in range(1, 6)],
             "score": [f"{bounds[lv - 1]:.0f}–{bounds[lv]:.0f}" for lv in range(1, 6)],
-            "model_level_needed": [need.get(lv) or gate_word[lv] for lv in range(1, 6)],
-            "description": [_INDEX_LEVEL_TEXT[lv][i] for lv in range(1, 6)],
+            "model_level_needed": [
+                # levels 1 and 2 need no model institution (see _MODEL_GATE)
+                label(f"maturity_index_gate_{lv}", lang) if lv >= 3 else MISSING
+                for lv in range(1, 6)
+            ],
+            "description": [label(f"maturity_index_text_{lv}", lang) for lv in range(1, 6)],
         }
     )
 

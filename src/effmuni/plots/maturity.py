@@ -39,16 +39,20 @@ def level_colors(k: int) -> list[str]:
 
 
 def _short_name(name: str, lang: str) -> str:
-    if lang == "ru":
-        name = name.replace(" муниципальный округ", "").replace(" городской округ", "")
-        if name.startswith("город "):
-            name = "г. " + name[len("город ") :]
+    """«Аликовский муниципальный округ» → «Аликовский», «город Канаш» → «г. Канаш»."""
+    for kind in ("kind_municipal_okrug", "kind_city_okrug"):
+        suffix = " " + label(kind, lang)
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    city = label("name_city_word", lang) + " "
+    if name.startswith(city):
+        name = label("name_city_short", lang) + " " + name[len(city) :]
     return name
 
 
 def _names(index: pd.Index, context: pd.DataFrame | None, lang: str) -> pd.Series:
     """Display name per municipality: short Russian or English name, else the id."""
-    col = "name_ru" if lang == "ru" else "name_en"
+    col = f"name_{check_lang(lang)}"  # the name column of the language: name_ru, name_en
     out = pd.Series(index.astype(str), index=index)
     if context is not None and col in context:
         given = context[col].reindex(index)

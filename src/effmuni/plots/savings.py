@@ -42,7 +42,7 @@ def municipality_names(dataset, lang: str = "ru") -> dict[str, str]:
     >>> names["kanashsky"], names["region"]
     ('Kanashsky', 'Chuvash Republic')
     """
-    col = "name_ru" if check_lang(lang) == "ru" else "name_en"
+    col = f"name_{check_lang(lang)}"  # the name column of the language: name_ru, name_en
     m = dataset.municipalities
     names = dict(zip(m["municipality_id"], m[col].fillna(m["municipality_id"]), strict=True))
     names["region"] = label("region", lang)

@@ -1,0 +1,273 @@
+"""Validation that never loses data silently.
+
+:func:`validate` reads every table of a dataset, converts its cells to the kinds of the data
+dictionary (:mod:`effmuni.schema`) and checks them. Each row is either accepted or rejected with
+its reasons, so for every table ``rows_read == rows_accepted + rows_rejected``. Rejected rows
+can be written to quarantine CSV files with the reason beside each.
+
+Every problem names the file, the row, the column (as the file spells its header) and what is
+wrong, worded in Russian (the default) or English from the catalogue of words; its code and
+parameters stay beside the wording, so a report can be worded again in the other language
+(:meth:`ValidationReport.describe_errors`, :func:`format_problem`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..excel import REFERENCE_SHEETS
+from ..io import (
+    TABLE_SUFFIXES,
+    WORKBOOK_SUFFIXES,
+    DataError,
+    Problem,
+    RawTable,
+    ReadFailure,
+    empty_table,
+    normalize_label,
+    read_table_file,
+    read_workbook,
+    table_for_name,
+)
+from ..schema import TABLE_ORDER, TABLES
+from ..text import check_lang, label
+from ._checks import TableCheck, reason, table_rules
+from ._problems import Problems, format_problem
+
+__all__ = ["DataError", "ValidationReport", "format_problem", "validate"]  # DataError: from io
+
+_COUNT_COLUMNS = ["table", "file", "rows_read", "rows_accepted", "rows_rejected"]
+
+
+@dataclass
+class ValidationReport:
+    """Outcome of :func:`validate`.
+
+    Attributes
+    ----------
+    ok : bool
+        True when no error was found (warnings do not count).
+    errors, warnings : pandas.DataFrame
+        One row per problem with columns ``table``, ``file``, ``row`` (spreadsheet-style: the
+        header is row 1), ``column`` (the canonical column name), ``value`` and ``problem``
+        (worded in ``lang``), then ``code`` and ``params``, the problem without a language.
+        ``row`` is empty for a problem with a whole file.
+    counts : pandas.DataFrame
+        One row per table: ``table``, ``file``, ``rows_read``, ``rows_accepted``,
+        ``rows_rejected``.
+    rejected : dict of str to pandas.DataFrame
+        The rejected rows of each table as they were read, with ``_row`` and ``_problems``.
+    lang : {"ru", "en"}
+        The language of ``problem`` and ``_problems``.
+    """
+
+    source: str
+    errors: pd.DataFrame
+    warnings: pd.DataFrame
+    counts: pd.DataFrame
+    rejected: dict[str, pd.DataFrame] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    lang: str = "ru"
+
+    @property
+    def ok(self) -> bool:
+        return self.errors.empty
+
+    def write_quarantine(self, directory: str | Path) -> list[Path]:
+        """Write each table's rejected rows to ``<directory>/<table>.quarantine.csv``.
+
+        The files are UTF-8 with a BOM (Excel opens them with Cyrillic intact) and hold the
+        original cells plus ``_row`` and ``_problems``. Returns the paths written.
+        """
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        written = []
+        for table, frame in self.rejected.items():
+            if frame.empty:
+                continue
+            path = directory / f"{table}.quarantine.csv"
+            frame.to_csv(path, index=False, encoding="utf-8-sig")
+            written.append(path)
+        return written
+
+    def describe_errors(self, limit: int | None = 20, *, lang: str | None = None) -> str:
+        """The errors as readable lines, ``file, row N, column: problem (value)``.
+
+        ``lang`` ("ru" or "en") defaults to the report's language.
+        """
+        lang = check_lang(lang or self.lang)
+        if self.errors.empty:
+            return label("val_no_errors", lang, source=self.source)
+        lines = [label("val_n_problems", lang, source=self.source, n=len(self.errors))]
+        shown = self.errors if limit is None else self.errors.head(limit)
+        for r in shown.itertuples(index=False):
+            lines.append("  " + format_problem(r, lang))
+        if limit is not None and len(self.errors) > limit:
+            lines.append("  " + label("val_and_more", lang, n=len(self.errors) - limit))
+        return "\n".join(lines)
+
+    def __str__(self) -> str:  # pragma: no cover - convenience
+        return self.describe_errors()
+
+
+# --------------------------------------------------------------------------- the dataset
+
+
+def _file_problem(problems: Problems, file: str, problem: Problem, table: str = "") -> None:
+    """A problem with a whole file (``table``: the table it belongs to, if any)."""
+    problems.add(table, file, [None], "", None, problem)
+
+
+def _locate(path: Path, errors: Problems, warnings: Problems) -> dict[str, RawTable]:
+    """Find and read the tables under ``path``; file-level failures become errors."""
+    raws: dict[str, RawTable] = {}
+    bad_lines: list[tuple[RawTable, list]] = []
+    if path.is_file():
+        if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+            _file_problem(errors, path.name, Problem("not_a_dataset"))
+            return raws
+        try:
+            raws, ignored = read_workbook(path)
+        except ReadFailure as e:
+            errors.add("", path.name, [None], "", None, e.problem)
+            return raws
+        for sheet in ignored:
+            if normalize_label(sheet) in {normalize_label(n) for n in REFERENCE_SHEETS}:
+                continue
+            _file_problem(warnings, f"{path.name}[{sheet}]", Problem("unknown_sheet"))
+        return raws
+    if not path.is_dir():
+        _file_problem(errors, path.name or str(path), Problem("no_such_path"))
+        return raws
+    seen: dict[str, str] = {}
+    for f in sorted(path.iterdir()):
+        if f.name.startswith(".") or not f.is_file():
+            continue
+        suffix = f.suffix.lower()
+        if suffix not in TABLE_SUFFIXES:
+            if suffix in WORKBOOK_SUFFIXES:
+                _file_problem(warnings, f.name, Problem("workbook_in_folder"))
+            continue
+        table = table_for_name(f.stem)
+        if table is None:
+            _file_problem(warnings, f.name, Problem("unknown_file"))
+            continue
+        if table in seen:
+            second = Problem("second_file", {"table": table, "first": seen[table]})
+            _file_problem(errors, f.name, second, table)
+            continue
+        seen[table] = f.name
+        try:
+            raw, bad = read_table_file(f, table)
+        except ReadFailure as e:
+            errors.add(table, f.name, [None], "", None, e.problem)
+            raws[table] = RawTable(table, f.name, pd.DataFrame(), np.zeros(0, dtype=np.int64))
+            continue
+        raws[table] = raw
+        if bad:
+            bad_lines.append((raw, bad))
+    for raw, bad in bad_lines:
+        raw.bad_lines = bad  # type: ignore[attr-defined]
+    return raws
+
+
+def validate(path: str | Path, *, lang: str = "ru") -> ValidationReport:
+    """Read and check a dataset, accepting or rejecting every row.
+
+    Parameters
+    ----------
+    path : str or Path
+        A folder of CSV/Parquet files named after the tables, or one ``.xlsx`` workbook.
+    lang : {"ru", "en"}
+        The language of the problems' wording (``describe_errors`` can word them again).
+
+    Returns
+    -------
+    ValidationReport
+        ``ok``, ``errors``, ``warnings``, ``counts`` and the ``rejected`` rows. For every table
+        ``rows_read == rows_accepted + rows_rejected``.
+
+    Examples
+    --------
+    >>> import effmuni as em
+    >>> report = em.validate(em.sample_path())
+    >>> report.ok
+    True
+    >>> bool((report.counts.rows_read == report.counts.rows_accepted + report.counts.rows_rejected).all())
+    True
+    """
+    check_lang(lang)
+    path = Path(path)
+    errors, warnings = Problems(), Problems()
+    raws = _locate(path, errors, warnings)
+    source = path.name or str(path)
+    path_failed = not raws and errors.has_path_problem()
+    accepted_ids: dict[str, set[str]] = {}
+    tables: dict[str, pd.DataFrame] = {}
+    rejected: dict[str, pd.DataFrame] = {}
+    counts = []
+    for name in TABLE_ORDER:
+        spec = TABLES[name]
+        raw = raws.get(name)
+        if raw is None:
+            if not spec.optional and not path_failed:
+                _file_problem(errors, source, Problem("missing_table", {"table": name}), name)
+            tables[name] = empty_table(name)
+            accepted_ids[name] = set()
+            continue
+        extra_rejects = getattr(raw, "bad_lines", [])
+        check = TableCheck(raw, spec, errors, warnings)
+        if len(raw.frame.columns) and check.convert():
+            check.check_duplicates()
+            table_rules(check)
+            if any(c.references and c.references.startswith(name + ".") for c in spec.columns):
+                # a table referencing itself (successor_id) sees its own valid ids
+                accepted_ids[name] = set(check.values.loc[~check.reject, spec.key[0]].dropna())
+            check.check_references(accepted_ids)
+        accepted, rej = check.result(lang)
+        if accepted is None:
+            accepted = empty_table(name)
+        for line, problem in extra_rejects:
+            errors.add(name, raw.file, [line], "", None, problem)
+        if extra_rejects:
+            extra = pd.DataFrame(
+                {
+                    "_row": [r for r, _ in extra_rejects],
+                    "_problems": [reason(p, lang) for _, p in extra_rejects],
+                }
+            )
+            rej = pd.concat([rej, extra], ignore_index=True)
+        tables[name] = accepted
+        rejected[name] = rej
+        key = spec.key[0]
+        if len(spec.key) == 1:
+            accepted_ids[name] = set(accepted[key].dropna())
+        counts.append(
+            {
+                "table": name,
+                "file": raw.file,
+                "rows_read": len(raw.frame) + len(extra_rejects),
+                "rows_accepted": len(accepted),
+                "rows_rejected": len(rej),
+            }
+        )
+    err = errors.frame(lang)
+    if not err.empty:
+        order = {t: i for i, t in enumerate(("",) + TABLE_ORDER)}
+        err = err.assign(_o=err["table"].map(order)).sort_values(
+            ["_o", "row"], kind="stable", na_position="first"
+        )
+        err = err.drop(columns="_o").reset_index(drop=True)
+    return ValidationReport(
+        source=source,
+        errors=err,
+        warnings=warnings.frame(lang),
+        counts=pd.DataFrame(counts, columns=_COUNT_COLUMNS),
+        rejected=rejected,
+        tables=tables,
+        lang=lang,
+    )

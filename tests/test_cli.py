@@ -1,0 +1,137 @@
+"""The command line speaks Russian by default and English on request: help, argparse's own
+words, messages and the ``validate`` summary, all from the catalogue."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import DATA, edit, run_cli
+
+from effmuni.cli import SUBCOMMANDS, main
+from effmuni.cli._common import locale_lang, requested_lang
+
+MINI = DATA / "mini"
+COMMANDS = [m.__name__.rsplit(".", 1)[1] for m in SUBCOMMANDS]
+#: argparse's English that must not show through in Russian
+ARGPARSE_EN = ("usage:", "options:", "positional arguments", "show this help", "error:")
+
+
+@pytest.fixture(autouse=True)
+def _neutral_locale(monkeypatch):
+    """A locale that does not say English (tests that need one set it themselves)."""
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def _help(capsys, *args: str) -> str:
+    with pytest.raises(SystemExit) as stop:
+        main([*args, "--help"])
+    assert stop.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_main_help_is_russian_by_default_and_english_on_request(monkeypatch):
+    r = run_cli("--help")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert out.startswith("использование: effmuni")
+    assert "«Эффективный" in out and "команды:" in out
+    assert "показать эту справку и выйти" in out and "Примеры:" in out
+    for command in COMMANDS:
+        assert re.search(rf"^\s+{command}\s+\w", out, re.M), command
+    assert not any(word in out for word in ARGPARSE_EN)
+    for args in (["--lang", "en", "--help"], ["--lang=en", "--help"]):
+        r = run_cli(*args)
+        assert r.stdout.startswith("usage: effmuni") and "Examples:" in r.stdout, args
+        assert "проверить набор данных" not in r.stdout
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    assert run_cli("--help").stdout.startswith("usage: effmuni")  # the locale says English
+    monkeypatch.setenv("LC_ALL", "ru_RU.UTF-8")
+    assert run_cli("--help").stdout.startswith("использование:")  # LC_ALL comes first
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_a_description_and_examples_in_both_languages(capsys, command):
+    ru = _help(capsys, command)
+    assert ru.startswith(f"использование: effmuni {command}")
+    description = ru.split("\n\n")[1]
+    assert len(description) > 60 and re.search("[а-яё]", description), description
+    examples = ru.split("Примеры:\n", 1)[1]
+    assert examples.count(f"  effmuni {command}") >= 2, examples
+    assert "--lang {ru,en}" in ru and not any(word in ru for word in ARGPARSE_EN)
+    for where in ([command, "--lang", "en"], ["--lang", "en", command]):
+        en = _help(capsys, *where)
+        assert en.startswith(f"usage: effmuni {command}") and "Examples:\n" in en, where
+        assert "Примеры" not in en and "показать эту справку" not in en
+
+
+def test_validate_help_through_the_real_command():
+    r = run_cli("validate", "--help")
+    assert r.returncode == 0
+    assert "Проверяет набор данных" in r.stdout
+    assert "--quarantine КАТАЛОГ" in r.stdout and "effmuni validate data/sample" in r.stdout
+    r = run_cli("validate", "--help", "--lang", "en")
+    assert "Checks a dataset" in r.stdout and "--quarantine DIR" in r.stdout
+
+
+def test_argparse_errors_in_russian_and_english():
+    r = run_cli("validate")
+    assert r.returncode == 2
+    assert "effmuni validate: ошибка: не заданы обязательные аргументы: ПУТЬ" in r.stderr
+    r = run_cli("validte", "data/sample")
+    assert r.returncode == 2 and "недопустимое значение: 'validte'" in r.stderr
+    r = run_cli("savings", "--by", "okrug")
+    assert "аргумент --by: недопустимое значение: 'okrug'" in r.stderr
+    r = run_cli("validate", "--lang", "en")
+    assert "effmuni validate: error: the following arguments are required: PATH" in r.stderr
+    r = run_cli("--lang", "de", "validate", "x")
+    assert r.returncode == 2 and "--lang: недопустимое значение: 'de'" in r.stderr
+
+
+def test_validate_summary_in_russian_and_english(mini_copy, tmp_path):
+    r = run_cli("validate", str(MINI))
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert out.startswith("Набор данных: mini\n")
+    assert re.search(r"Таблица\s+Файл\s+Прочитано\s+Принято\s+Отклонено", out)
+    assert re.search(r"Муниципалитеты\s+municipalities.csv\s+3\s+3\s+0", out)
+    assert "\nСводка\n" in out and "период данных" in out and "Ошибок не найдено." in out
+    r = run_cli("--lang", "en", "validate", str(MINI))
+    assert r.stdout.startswith("Dataset: mini\n") and "No errors found." in r.stdout
+    assert re.search(r"Table\s+File\s+Read\s+Accepted\s+Rejected", r.stdout)
+    # problems, warnings and quarantine, in both languages
+    edit(mini_copy / "cases.csv", "2023-01-19 09:00", "2023-01-08 09:00")
+    edit(mini_copy / "engagement.csv", "proposals_implemented\n", "proposals_implemented,note\n")
+    edit(mini_copy / "engagement.csv", "12,5\n", "12,5,ok\n")
+    r = run_cli("validate", str(mini_copy), "--quarantine", str(tmp_path / "q"))
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "mini: найдено проблем: 1" in r.stdout
+    assert (
+        "cases.csv, строка 2, столбец «completed»: «completed» раньше, чем «received»" in r.stdout
+    )
+    assert "Предупреждения (2):" in r.stdout
+    assert "engagement.csv, столбец «note»: столбец не распознан; пропущен" in r.stdout
+    assert "Отклонённые строки записаны в" in r.stdout
+    r = run_cli("validate", str(mini_copy), "--lang", "en")
+    assert "cases.csv, row 2, column 'completed': 'completed' is before 'received'" in r.stdout
+    assert "Warnings (2):" in r.stdout
+
+
+def test_messages_of_sample_and_template(tmp_path):
+    r = run_cli("template", "--out", str(tmp_path / "t.xlsx"))
+    assert r.returncode == 0 and r.stdout.startswith("Пустой шаблон для ввода данных записан в")
+    r = run_cli("--lang", "en", "template", "--out", str(tmp_path / "t.xlsx"))
+    assert r.stdout.startswith("Wrote the empty data-entry workbook to")
+
+
+def test_language_rules():
+    assert requested_lang(["savings", "--lang", "en"]) == "en"
+    assert requested_lang(["--lang=en", "savings", "--lang", "ru"]) == "ru"  # the last one wins
+    assert requested_lang(["--lang", "de"]) is None  # argparse reports it
+    assert requested_lang(["batch", "nb.ipynb", "-p", "lang", "en"]) is None  # a notebook's
+    assert requested_lang(["--", "--lang", "en"]) is None
+    assert locale_lang({"LANG": "en_US.UTF-8"}) == "en"
+    assert locale_lang({"LC_MESSAGES": "en_GB.UTF-8", "LANG": "ru_RU.UTF-8"}) == "en"
+    assert locale_lang({"LANG": "ru_RU.UTF-8"}) == locale_lang({}) == "ru"
