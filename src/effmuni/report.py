@@ -94,7 +94,7 @@ class MunicipalityReport:
                 lang,
                 met=met,
                 quarters=quarters,
-                word=plural(quarters, "word_quarters_of", lang),
+                word=plural(quarters, "word_quarters_of", lang=lang),
                 share=fmt_percent(100 * met / quarters, lang),
             )
         if missed:
@@ -154,7 +154,7 @@ class MunicipalityReport:
             lang,
             n_cases=n_cases,
             n=n,
-            word=plural(n, "word_projects_of", lang),
+            word=plural(n, "word_projects_of", lang=lang),
         )
         n_reg = int(p["regulation_baseline"].fillna(False).sum())
         if n_reg:
@@ -166,7 +166,7 @@ class MunicipalityReport:
             key = "rep_target" if reached else "rep_target_none"
             target = " " + label(
                 key, lang, reached=reached, assessed=assessed,
-                word=plural(assessed, "word_projects_of", lang),
+                word=plural(assessed, "word_projects_of", lang=lang),
             )  # fmt: skip
         return head + text + target + "\n\n" + note
 
@@ -197,7 +197,7 @@ class MunicipalityReport:
             "rep_caveat",
             lang,
             n=self.n_municipalities,
-            word=plural(self.n_municipalities, "word_municipalities_of", lang),
+            word=plural(self.n_municipalities, "word_municipalities_of", lang=lang),
         )
         if self.synthetic:
             caveat += " " + label("rep_caveat_synthetic", lang)

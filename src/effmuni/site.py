@@ -58,7 +58,7 @@ def _sort_key(name: str) -> str:
     return name.casefold().replace("ё", "е")
 
 
-def front_table(dataset, analysis, summary: pd.DataFrame | None = None, *, lang: str = "ru"):
+def front_table(dataset, analysis, *, summary: pd.DataFrame | None = None, lang: str = "ru"):
     """One row per municipality: what the index page and ``summary.xlsx`` show.
 
     Parameters
@@ -334,7 +334,7 @@ def write_site(
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    table = front_table(dataset, analysis, summary, lang=lang)
+    table = front_table(dataset, analysis, summary=summary, lang=lang)
     for m in table["municipality_id"]:
         part = analysis.scope(m) if m in set(analysis.savings["municipality_id"]) else None
         frames = {}

@@ -57,7 +57,7 @@ def capitalize_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def plural(n: int, key: str, lang: str = "ru") -> str:
+def plural(n: int, key: str, *, lang: str = "ru") -> str:
     """The form of the word ``key`` that agrees with ``n`` (Babel's CLDR plural rules).
 
     The catalogue entry holds the forms separated by ``|``: Russian ``one|few|many``
@@ -67,7 +67,7 @@ def plural(n: int, key: str, lang: str = "ru") -> str:
     --------
     >>> [plural(n, "word_projects") for n in (1, 3, 5, 21)]
     ['проект', 'проекта', 'проектов', 'проект']
-    >>> plural(1, "word_projects", "en"), plural(2, "word_projects", "en")
+    >>> plural(1, "word_projects", lang="en"), plural(2, "word_projects", lang="en")
     ('project', 'projects')
     """
     forms = label(key, check_lang(lang)).split("|")

@@ -29,12 +29,12 @@ def _phrase(text: str, lang: str) -> str:
     return label(key, lang) if key in catalogue() else text
 
 
-def show_value(column: str, value, lang: str = "ru"):
+def show_value(column: str, value, *, lang: str = "ru"):
     """One cell as shown: a coded value, phrase list or boolean in ``lang``; others unchanged.
 
     Examples
     --------
-    >>> show_value("phase", "after"), show_value("rule_met", True, "en")
+    >>> show_value("phase", "after"), show_value("rule_met", True, lang="en")
     ('после', 'yes')
     """
     if isinstance(value, bool | np.bool_):
@@ -91,7 +91,7 @@ def show_table(
             or pd.api.types.is_object_dtype(s)
             or (pd.api.types.is_string_dtype(s))
         ):
-            out[col] = s.map(lambda v, c=name: show_value(c, v, lang)).astype(object)
+            out[col] = s.map(lambda v, c=name: show_value(c, v, lang=lang)).astype(object)
         elif pd.api.types.is_float_dtype(s) and digits is not None:
             out[col] = s.round(digits)
     idx_name = out.index.name
@@ -99,7 +99,7 @@ def show_table(
         if idx_name == "municipality_id" and names is not None:
             out.index = out.index.map(lambda v: names.get(v, v))
         elif pd.api.types.is_object_dtype(out.index) or pd.api.types.is_string_dtype(out.index):
-            out.index = out.index.map(lambda v: show_value(str(idx_name), v, lang))
+            out.index = out.index.map(lambda v: show_value(str(idx_name), v, lang=lang))
         out.index.name = idx_name
     out = out.astype(object).where(out.notna(), MISSING)
     if headers:
