@@ -380,3 +380,13 @@ def test_period_lead_times_with_open_cases():
     auto = em.period_lead_times(t, freq="W-SUN", horizon=0)
     assert auto.attrs["as_of"] == pd.Timestamp("2024-01-23")
     assert auto.attrs["note"].startswith("as_of not given")
+
+
+def test_project_savings_censor_at_the_declared_extract_date():
+    import effmuni as em
+
+    ds = em.load_dataset()  # declares extract_date 2025-12-31 in dataset.json
+    s = em.project_savings(ds, n_boot=0)
+    with_cases = s["as_of"].notna()
+    assert with_cases.any() and (s.loc[with_cases, "as_of"] == ds.extract_date).all()
+    assert int(s["n_open"].sum()) == int(ds.cases["completed"].isna().sum())

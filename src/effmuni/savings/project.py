@@ -91,8 +91,9 @@ def project_savings(
         As in :func:`estimate_savings`.
     as_of : str or datetime, optional
         The extract date of the case timings: open cases are right-censored at it (as in
-        :func:`estimate_savings`). None: each project's latest receipt or completion date,
-        with a note in the projects that have open cases.
+        :func:`estimate_savings`). None: the extract date the dataset declares
+        (``dataset.json``), else each project's latest receipt or completion date, with a note
+        in the projects that have open cases.
 
     Returns
     -------
@@ -133,6 +134,8 @@ def project_savings(
                 f"unknown municipality {municipality!r}; known: {', '.join(sorted(known))}"
             )
         proj = proj[proj["municipality_id"] == municipality]
+    if as_of is None and getattr(dataset, "extract_date_declared", False):
+        as_of = dataset.extract_date
     out = proj.reindex(columns=list(PROJECT_COLUMNS[:8])).reset_index(drop=True)
     ids = out["project_id"]
     cases = dataset.cases[dataset.cases["project_id"].isin(ids)]
