@@ -49,13 +49,19 @@ class TableCheck:
     def header(self, column: str) -> str:
         return self.headers.get(column, column)
 
-    def _located(self, problem: Problem, column: str) -> Problem:
+    def _located(self, problem: Problem | str, column: str) -> Problem:
+        if not isinstance(problem, Problem):  # a message not in the catalogue yet: as written
+            problem = Problem("text", {"text": str(problem)})
         if not column or "header" in problem.params:
             return problem
         return Problem(problem.code, {**problem.params, "header": self.header(column)})
 
     def fail(self, mask, column, problem, values=None, *, warn=False):
-        """Record ``problem`` (one, or an array of one per row) where ``mask`` is true."""
+        """Record ``problem`` (one, or an array of one per row) where ``mask`` is true.
+
+        A problem is a :class:`~effmuni.io.Problem`; plain text is kept as written (in both
+        languages) until its words move to the catalogue.
+        """
         mask = np.asarray(mask, dtype=bool)
         idx = np.flatnonzero(mask)
         if idx.size == 0:
