@@ -346,7 +346,7 @@ def municipality_report(
         )
     if analysis is None:
         analysis = analyse(dataset, config, cache=cache)
-    name_col = "name_ru" if lang == "ru" else "name_en"
+    name_col = f"name_{lang}"
     info = muni.loc[municipality].copy()
     if pd.notna(info.get("successor_id")) and info["successor_id"] in muni.index:
         info["successor_name"] = muni.loc[info["successor_id"], name_col]
@@ -407,10 +407,9 @@ def describe_saving(
     'The mean lead time fell from 4.26 to 2.49 days'
     """
     check_lang(lang)
-    dec = "," if lang == "ru" else "."
 
     def num(x: float, digits: int = 2) -> str:
-        return "—" if not np.isfinite(x) else f"{x:.{digits}f}".replace(".", dec).replace("-", "−")
+        return fmt_number(x, lang, digits=digits)
 
     if not np.isfinite(row["saving"]):
         return label(
@@ -456,13 +455,12 @@ def describe_work_wait(timings: pd.DataFrame, *, lang: str = "ru") -> str:
         return label("ww_none", lang)
     t = timings.loc[ok]
     share = 100 * t["wait_time_hours"].sum() / (24 * t["lead_time_days"]).sum()
-    dec = "," if lang == "ru" else "."
     return label(
         "ww_some",
         lang,
         n=int(ok.sum()),
         total=len(timings),
-        work=f"{t['work_time_hours'].median():.1f}".replace(".", dec),
-        wait=f"{t['wait_time_hours'].median():.1f}".replace(".", dec),
+        work=fmt_number(t["work_time_hours"].median(), lang, digits=1),
+        wait=fmt_number(t["wait_time_hours"].median(), lang, digits=1),
         share=share,
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import io
 import os
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -54,8 +55,10 @@ FRONT_COLUMNS = (
 
 
 def _sort_key(name: str) -> str:
-    # Russian alphabetical order: ё sorts with е (code points put it after я)
-    return name.casefold().replace("ё", "е")
+    # Russian alphabetical order: ё sorts with е (code points put it after я), so the
+    # diaeresis is dropped from the decomposed letter; й keeps its breve and its own place
+    decomposed = unicodedata.normalize("NFD", name.casefold()).replace("\u0308", "")
+    return unicodedata.normalize("NFC", decomposed)
 
 
 def front_table(dataset, analysis, *, summary: pd.DataFrame | None = None, lang: str = "ru"):
@@ -77,7 +80,7 @@ def front_table(dataset, analysis, *, summary: pd.DataFrame | None = None, lang:
         Columns :data:`FRONT_COLUMNS`, sorted by name in the alphabetical order of ``lang``.
     """
     muni = dataset.municipalities.set_index("municipality_id")
-    name_col = "name_ru" if lang == "ru" else "name_en"
+    name_col = f"name_{lang}"
     cov = analysis.coverage
     alive = cov.loc[cov["alive"]]
     quarters = alive.groupby("municipality_id")["rule_met"].agg(["sum", "size"])
