@@ -32,7 +32,7 @@ run: $(STAMP) ## Main job: validate the sample data, then build all municipality
 	$(BIN)/effmuni validate $(DATA)
 	$(BIN)/effmuni batch notebooks/municipality_report.ipynb --data $(DATA) --output-dir reports --resume
 
-test: lint browser test-unit test-notebooks ## Whole test suite: lint, unit/integration tests, doctests, nbval
+test: lint browser test-unit test-notebooks ## Whole test suite: lint, unit/integration and browser tests, doctests, nbval
 
 test-unit: $(STAMP) ## Unit and integration tests and the docstring examples
 	$(BIN)/python -m pytest -q --doctest-modules src/effmuni tests
@@ -51,12 +51,12 @@ test-oldest: ## Unit tests against the oldest supported versions (requirements/o
 notebooks: $(STAMP) ## Re-execute the notebooks in place to refresh their stored outputs
 	$(BIN)/effmuni refresh notebooks/*.ipynb
 
-browser: ## Best effort: install Debian's chromium for the JupyterLab screenshot test
+browser: ## Best effort: install Debian's chromium for the browser tests (test_browser, test_lab)
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
 	    && apt-get update -qq >/dev/null 2>&1 \
 	    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 \
 	    && echo "installed chromium"; } \
-	    || echo "chromium not available: the JupyterLab screenshot test will be skipped"
+	    || echo "chromium not available: the browser tests (test_browser, test_lab) will be skipped"
 
 lint: $(STAMP) ## Ruff lint and format check
 	$(BIN)/ruff check src tests benchmarks
