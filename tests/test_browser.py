@@ -40,18 +40,10 @@ VIEWPORT = {"width": 1280, "height": 900}
 # words that leak from Python or pandas into a page when a missing value is formatted raw
 LEAKS = re.compile(r"(?<![\w<])(NaN|nan|None|True|False|<NA>)(?![\w>])")
 
-# the reports are nbconvert pages whose template still loads require.js and MathJax (and,
-# when a Mermaid diagram is present, Mermaid) from a CDN: offline the loads fail in the console
-CDN_SCRIPTS = pytest.mark.xfail(
-    strict=True,
-    reason="src: batch._export_html keeps the nbconvert lab template's CDN <script> tags "
-    "(require.js, MathJax): remove this mark once the report is self-contained",
-)
 
-
-def _pages(*marked_reports):
-    """The page names as parameters, the reports marked with ``marked_reports``."""
-    return ["index"] + [pytest.param(r, marks=list(marked_reports)) for r in REPORTS]
+def _pages():
+    """The page names as parameters: the front page and the reports."""
+    return ["index", *REPORTS]
 
 
 @pytest.fixture(scope="module")
@@ -141,12 +133,12 @@ def _png_size(data: bytes) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
-@pytest.mark.parametrize("opened", _pages(CDN_SCRIPTS), indirect=True)
+@pytest.mark.parametrize("opened", _pages(), indirect=True)
 def test_no_console_errors(opened):
     assert opened.errors == []
 
 
-@pytest.mark.parametrize("opened", _pages(CDN_SCRIPTS), indirect=True)
+@pytest.mark.parametrize("opened", _pages(), indirect=True)
 def test_nothing_is_loaded_from_the_network(opened):
     refs = opened.page.evaluate(
         """() => Array.from(document.querySelectorAll('[src], link[href]'))
@@ -272,11 +264,6 @@ def test_index_table_sorts_numbers_up_then_down(fresh):
 
 
 @pytest.mark.parametrize("fresh", ["index"], indirect=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason="src: site._JS flips the blank-last rule with the direction, so a descending sort "
-    "puts the rows shown as '—' on top: remove this mark once blanks stay last both ways",
-)
 def test_index_rows_without_a_value_stay_last_both_ways(fresh):
     page = fresh.page
     col = next(c for c in _numeric_columns(page) if "" in _column(page, c))

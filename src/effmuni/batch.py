@@ -6,6 +6,13 @@ says), in a pool of worker processes or on a Dask cluster through its ``concurre
 executor. Outputs are written atomically: a run writes to a hidden temporary file and renames it
 into place only when it is complete, so a killed batch never leaves a half-written report.
 
+A batch stopped by SIGINT (Ctrl-C), SIGTERM or SIGHUP stops everything it started: it closes
+the *lifeline* pipe its pool workers watch, each worker kills its kernel's process group
+(jupyter_client starts every kernel in a session of its own) and removes the files it was
+writing, then exits; the multiprocessing forkserver and resource tracker exit once the batch
+and its workers are gone. A batch killed outright (SIGKILL) cannot run any code, but the
+lifeline closes with it, so the same happens. See :class:`_Guard`.
+
 Only this module knows that notebooks exist (see ``architecture.md``).
 """
 
@@ -16,6 +23,9 @@ import json
 import multiprocessing
 import os
 import re
+import signal
+import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -65,6 +75,219 @@ def parse_parameter(text: str) -> Any:
     return text
 
 
+# --------------------------------------------------------------------------- stopping cleanly
+# A pool worker watches a "lifeline": the read end of a pipe whose only write end the batch
+# holds. EOF on it (the batch closed it, or died, even of SIGKILL) makes the worker abandon its
+# report: kill its kernel's process group, remove its temporary files, exit. The forkserver and
+# the resource tracker then end by themselves: each exits at EOF on a pipe that only the batch
+# and its workers hold (the forkserver ignores SIGINT, the tracker SIGINT and SIGTERM).
+
+_KERNELS: dict[int, _LiveKernel] = {}  # kernels this process started and has not shut down
+_WRITING: set[str] = set()  # temporary files of the report this process is writing
+_LEFTOVER = re.compile(r"\..*\.partial\..*|\..+\.[0-9a-f]{8}\.kernel\.log")
+
+
+@dataclass
+class _LiveKernel:
+    """A running kernel: its process (a child of this one), process group and connection file."""
+
+    process: Any  # subprocess.Popen
+    pgid: int | None
+    connection_file: str
+
+    @classmethod
+    def of(cls, km) -> _LiveKernel:
+        prov = km.provisioner
+        return cls(getattr(prov, "process", None), getattr(prov, "pgid", None), km.connection_file)
+
+    def kill(self) -> None:
+        """SIGKILL the kernel's process group (jupyter_client gives it a session of its own)."""
+        proc = self.process
+        if proc is not None and proc.poll() is None:  # not reaped: its pid is still the kernel's
+            try:
+                if hasattr(os, "killpg") and self.pgid == proc.pid:
+                    os.killpg(self.pgid, signal.SIGKILL)  # with whatever the notebook started
+                else:
+                    proc.kill()
+            except OSError:
+                pass
+        if self.connection_file:
+            try:
+                os.unlink(self.connection_file)
+            except OSError:
+                pass
+
+
+def _kill_kernels(reap: float = 0) -> None:
+    """Kill the kernels this process started (and, within ``reap`` seconds, reap them)."""
+    live = list(_KERNELS.values())
+    _KERNELS.clear()
+    for kernel in live:
+        kernel.kill()
+    for kernel in live:
+        if reap and kernel.process is not None:
+            try:
+                kernel.process.wait(reap)
+            except Exception:  # a kernel that will not die is left to init
+                pass
+
+
+def _remove_writing() -> None:
+    for name in list(_WRITING):
+        try:
+            os.unlink(name)
+        except OSError:
+            pass
+
+
+def _abandon(code: int) -> None:
+    """End this worker now: no kernel, no temporary file left behind, no cleanup run."""
+    _remove_writing()
+    _kill_kernels()
+    _remove_writing()  # anything re-created while the kernel was being killed
+    os._exit(code)
+
+
+def _watch_lifeline(lifeline) -> None:
+    try:
+        while True:
+            lifeline.recv_bytes()  # the batch never writes: this only ends at EOF
+    except (EOFError, OSError):
+        pass
+    _abandon(128 + signal.SIGTERM)
+
+
+def _on_worker_signal(signum, frame) -> None:
+    _abandon(128 + signum)
+
+
+def _ignore(signum, frame) -> None:
+    """Ctrl-C reaches the whole process group; the batch decides (unlike ``SIG_IGN``, a
+    Python handler is not inherited by the kernels this worker starts)."""
+
+
+def _worker_init(lifeline) -> None:
+    """Initializer of a pool worker: it ends with the batch (EOF on ``lifeline``), on SIGTERM
+    and SIGHUP, and leaves SIGINT to the batch."""
+    signal.signal(signal.SIGINT, _ignore)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _on_worker_signal)
+    threading.Thread(
+        target=_watch_lifeline, args=(lifeline,), name="effmuni-lifeline", daemon=True
+    ).start()
+
+
+class _Stopped(KeyboardInterrupt):
+    """The batch was stopped by a signal."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _Guard:
+    """Everything a batch starts stops with it.
+
+    While the batch runs, SIGINT, SIGTERM and SIGHUP (those whose handler is Python's default:
+    a signal the host application handles or ignores, like SIGHUP under ``nohup``, is left
+    alone; and only in the main thread) raise :class:`_Stopped`. When anything leaves the
+    ``with`` block by an exception, the guard closes the lifeline (each pool worker kills its
+    kernel's process group, removes its temporary files and exits), kills the kernels this
+    process started itself, waits up to ``grace`` seconds for the workers and kills the rest,
+    cancels what was not started and removes the batch's temporary files. SIGINT then goes on
+    as :class:`KeyboardInterrupt`; SIGTERM and SIGHUP are raised again with their default
+    action, so the process ends as the signal meant.
+    """
+
+    grace = 5.0
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir
+        self.executor: Any = None
+        self.client: Any = None
+        self._lifeline: Any = None
+        self._previous: dict[int, Any] = {}
+        self._stopping = False
+
+    def __enter__(self) -> _Guard:
+        if threading.current_thread() is threading.main_thread():
+            for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+                signum = getattr(signal, name, None)
+                if signum is None:
+                    continue
+                if signal.getsignal(signum) in (signal.SIG_DFL, signal.default_int_handler):
+                    self._previous[signum] = signal.signal(signum, self._on_signal)
+        return self
+
+    def _on_signal(self, signum, frame) -> None:
+        if not self._stopping:  # a second signal does not interrupt the stopping
+            self._stopping = True
+            raise _Stopped(signum)
+
+    def lifeline(self, ctx) -> Any:
+        """The read end of a new lifeline, for the workers' initializer."""
+        reader, writer = ctx.Pipe(duplex=False)
+        self._lifeline = (reader, writer)
+        return reader
+
+    def _cut_lifeline(self) -> None:
+        if self._lifeline is not None:
+            for end in self._lifeline:
+                end.close()
+            self._lifeline = None
+
+    def _stop_all(self) -> None:
+        from multiprocessing.connection import wait
+
+        workers = list((getattr(self.executor, "_processes", None) or {}).values())
+        self._cut_lifeline()  # the workers abandon their reports
+        _kill_kernels(reap=2)  # those of this process (one job at a time, no pool)
+        deadline = time.monotonic() + self.grace
+        pending = {w.sentinel: w for w in workers}
+        while pending and time.monotonic() < deadline:
+            for ready in wait(list(pending), timeout=max(0.0, deadline - time.monotonic())):
+                pending.pop(ready, None)
+        for worker in pending.values():
+            try:
+                worker.kill()  # its kernel's poller notices its parent's end within a second
+            except OSError:
+                pass
+        if self.executor is not None:
+            try:
+                self.executor.shutdown(wait=False, cancel_futures=True)
+            except TypeError:  # a Dask executor
+                self.executor.shutdown(wait=False)
+        if self.client is not None:
+            self.client.close()
+        _remove_writing()
+        for stale in _leftovers(self.out_dir):
+            stale.unlink(missing_ok=True)
+
+    def __exit__(self, etype, exc, tb) -> bool:
+        self._stopping = True
+        try:
+            if exc is not None:
+                self._stop_all()
+            self._cut_lifeline()
+        finally:
+            for signum, previous in self._previous.items():
+                signal.signal(signum, previous)
+        if isinstance(exc, _Stopped):
+            if exc.signum != signal.SIGINT:
+                for stream in (sys.stdout, sys.stderr):
+                    stream.flush()
+                signal.raise_signal(exc.signum)  # the default action: end as the signal meant
+            raise KeyboardInterrupt from None
+        return False
+
+
+def _leftovers(out_dir: Path):
+    """A stopped or killed run's temporary files (``.<id>.<tag>.partial.ipynb``, ``.html``,
+    ``.<id>.<tag>.kernel.log``): never reports."""
+    return [p for p in out_dir.glob(".*") if _LEFTOVER.fullmatch(p.name) and p.is_file()]
+
+
 # --------------------------------------------------------------------------- one job
 
 
@@ -96,6 +319,14 @@ def _kernel_manager(stderr_path: Path | None = None):
             if stderr_path is not None:
                 kw.setdefault("stderr", open(stderr_path, "ab"))  # the kernel owns it
             return await super()._async_pre_start_kernel(**kw)
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+            _KERNELS[id(self)] = _LiveKernel.of(self)  # killed with its group if we are stopped
+
+        async def _async_cleanup_resources(self, restart: bool = False):
+            _KERNELS.pop(id(self), None)  # shut down and waited for: nothing left to kill
+            await super()._async_cleanup_resources(restart=restart)
 
     policy = "auto"
     try:
@@ -136,23 +367,47 @@ def _shown_title(nb) -> str | None:
     return None
 
 
+#: the report page: JupyterLab's look without anything fetched from the network (no
+#: require.js, MathJax or Mermaid from a CDN: reports use none of them and must open offline),
+#: and a link back to the regional front door
+_OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block body_header -%}
+{{ super() }}
+<nav class="effmuni-nav" style="font-family: var(--jp-content-font-family); margin: 1em 0">
+<a href="index.html">{{ resources.effmuni_back | e }}</a></nav>
+{%- endblock body_header -%}
+"""
+
+
 def _export_html(nb_path: Path, dest: Path, lang: str = "ru") -> None:
-    """The report as one HTML page without code: its ``<title>`` is the report's heading and
-    ``<html lang>`` the report's language."""
+    """The report as one HTML page without code: its ``<title>`` is the report's heading,
+    ``<html lang>`` the report's language, nothing is loaded from the network, and a link
+    leads back to ``index.html``."""
+    import jinja2
     import nbformat
     from nbconvert import HTMLExporter
 
+    from .text import label
+
+    lang = lang if lang in ("ru", "en") else "ru"
     exporter = HTMLExporter(
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
-        language_code=lang if lang in ("ru", "en") else "ru",
+        language_code=lang,
+        extra_loaders=[jinja2.DictLoader({"effmuni_report.html.j2": _OFFLINE_TEMPLATE})],
+        template_file="effmuni_report.html.j2",
     )
     nb = nbformat.read(nb_path, as_version=4)
     title = _shown_title(nb)
     if title:
         nb.metadata["title"] = title
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = exporter.from_notebook_node(
+        nb, resources={"effmuni_back": label("site_back_to_index", lang)}
+    )
     dest.write_text(body, encoding="utf-8")
 
 
@@ -171,6 +426,8 @@ def _execute_job(job: _Job) -> dict[str, Any]:
     kernel_log = out.with_name(f".{out.stem}.{tag}.kernel.log")
     failed_log = out.with_name(f"{out.stem}.kernel.log")
     result = {"municipality_id": job.municipality_id, "status": "ok", "error": ""}
+    writing = {str(tmp), str(tmp_html), str(kernel_log)}
+    _WRITING.update(writing)  # removed by _abandon if the batch is stopped meanwhile
     kwargs: dict[str, Any] = {}
     if job.timeout:
         deadline = time.monotonic() + job.timeout
@@ -208,6 +465,7 @@ def _execute_job(job: _Job) -> dict[str, Any]:
         tmp.unlink(missing_ok=True)
         tmp_html.unlink(missing_ok=True)
         kernel_log.unlink(missing_ok=True)
+        _WRITING.difference_update(writing)
     result["seconds"] = round(time.perf_counter() - start, 2)
     return result
 
@@ -340,7 +598,7 @@ def _select(municipalities, known: list[str]) -> list[str]:
     return ids
 
 
-def _executor(jobs: int | None, scheduler: str | None):
+def _executor(jobs: int | None, scheduler: str | None, guard: _Guard):
     if scheduler:
         try:
             from distributed import Client
@@ -348,11 +606,18 @@ def _executor(jobs: int | None, scheduler: str | None):
             raise ValueError(
                 "--scheduler needs dask.distributed: pip install 'effmuni[cluster]'"
             ) from None
-        client = Client(scheduler, timeout="20s")
-        return client.get_executor(pure=False), client
+        guard.client = Client(scheduler, timeout="20s")
+        guard.executor = guard.client.get_executor(pure=False)
+        return guard.executor
     workers = jobs or os.cpu_count() or 1
     ctx = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
-    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx), None
+    guard.executor = cf.ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=ctx,
+        initializer=_worker_init,
+        initargs=(guard.lifeline(ctx),),
+    )
+    return guard.executor
 
 
 def run_batch(
@@ -428,10 +693,11 @@ def run_batch(
 
     out_dir = Path(output_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for stale in out_dir.glob(".*.partial.*"):  # leftovers of a killed run are never reports
+    for stale in _leftovers(out_dir):  # leftovers of a killed run are never reports
         stale.unlink(missing_ok=True)
     params["data_dir"] = str(data_path)
     env = {k: v for k, v in os.environ.items() if k.startswith(("EFFMUNI_", "MPLBACKEND"))}
+    env.setdefault("EFFMUNI_RUN_ID", uuid.uuid4().hex)  # marks the run's workers and kernels
     all_jobs = [
         _Job(
             municipality_id=m,
@@ -461,31 +727,29 @@ def run_batch(
 
     bar = tqdm(total=len(all_jobs), desc="reports", unit="municipality", disable=not progress)
     bar.update(len(all_jobs) - len(todo))
-    if todo:
-        if (jobs == 1 or len(todo) == 1) and not scheduler:
+    with _Guard(out_dir) as guard:  # a stopped batch leaves no process and no temporary file
+        if todo and (jobs == 1 or len(todo) == 1) and not scheduler:
             for job in todo:
                 results[job.municipality_id] = _execute_job(job)
                 _tick(bar)
-        else:
-            executor, client = _executor(jobs, scheduler)
-            try:
-                futures = {executor.submit(_execute_job, job): job for job in todo}
-                for fut in cf.as_completed(futures):
-                    job = futures[fut]
-                    try:
-                        results[job.municipality_id] = fut.result()
-                    except Exception as exc:  # the worker itself died
-                        results[job.municipality_id] = {
-                            "municipality_id": job.municipality_id,
-                            "status": "failed",
-                            "seconds": float("nan"),
-                            "error": f"worker failed: {type(exc).__name__}: {exc}",
-                        }
-                    _tick(bar)
-            finally:
-                executor.shutdown(wait=True)
-                if client is not None:
-                    client.close()
+        elif todo:
+            executor = _executor(jobs, scheduler, guard)
+            futures = {executor.submit(_execute_job, job): job for job in todo}
+            for fut in cf.as_completed(futures):
+                job = futures[fut]
+                try:
+                    results[job.municipality_id] = fut.result()
+                except Exception as exc:  # the worker itself died
+                    results[job.municipality_id] = {
+                        "municipality_id": job.municipality_id,
+                        "status": "failed",
+                        "seconds": float("nan"),
+                        "error": f"worker failed: {type(exc).__name__}: {exc}",
+                    }
+                _tick(bar)
+            executor.shutdown(wait=True)
+            if guard.client is not None:
+                guard.client.close()
     bar.close()
 
     rows = []

@@ -21,6 +21,7 @@ from .text import (
     capitalize_first,
     check_lang,
     fmt_date,
+    fmt_interval,
     fmt_number,
     fmt_percent,
     fmt_quarter,
@@ -212,12 +213,9 @@ class MunicipalityReport:
         p = self.projects.sort_values("start_date", kind="stable")
 
         def reduction(r) -> str:
-            if not np.isfinite(r.saving_pct):
-                return "—"
-            text = f"{r.saving_pct:.0f}"
-            if np.isfinite(r.saving_pct_low) and np.isfinite(r.saving_pct_high):
-                text += f" ({r.saving_pct_low:.0f}…{r.saving_pct_high:.0f})"
-            return text
+            text = fmt_number(r.saving_pct, self.lang)
+            ci = fmt_interval(r.saving_pct_low, r.saving_pct_high, lang=self.lang)
+            return f"{text} ({ci})" if ci and text != "—" else text
 
         t = pd.DataFrame(
             {

@@ -212,7 +212,7 @@ document.querySelectorAll('table.sortable th').forEach(function (th, col) {
       var x = a.cells[col].getAttribute('data-v'), y = b.cells[col].getAttribute('data-v');
       var nx = parseFloat(x), ny = parseFloat(y), r;
       if (!isNaN(nx) && !isNaN(ny)) { r = nx - ny; }
-      else if (isNaN(nx) !== isNaN(ny)) { r = isNaN(nx) ? 1 : -1; }
+      else if (isNaN(nx) !== isNaN(ny)) { return isNaN(nx) ? 1 : -1; }  // gaps last, both ways
       else { r = a.cells[col].textContent.localeCompare(b.cells[col].textContent, lang); }
       return asc ? r : -r;
     });

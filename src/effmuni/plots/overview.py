@@ -6,7 +6,7 @@ import matplotlib.colors as mcolors
 import numpy as np
 import pandas as pd
 
-from ..text import label
+from ..text import fmt_quarter, label
 from .style import COLORS, new_axes
 
 __all__ = ["coverage_heatmap", "lead_time_distributions", "xmr_chart"]
@@ -34,7 +34,7 @@ def coverage_heatmap(
     for (i, j), v in np.ndenumerate(values):
         if not np.isnan(v):
             ax.text(j, i, f"{int(v)}", ha="center", va="center", fontsize=7)
-    ax.set_xticks(range(grid.shape[1]), grid.columns, rotation=90)
+    ax.set_xticks(range(grid.shape[1]), [fmt_quarter(q, lang) for q in grid.columns], rotation=90)
     ylabels = [names.get(m, m) if names else m for m in grid.index]
     ax.set_yticks(range(grid.shape[0]), ylabels)
     ax.grid(False)
