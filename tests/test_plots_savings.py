@@ -106,7 +106,28 @@ def test_annual_plot_needs_a_measure_with_an_axes(results):
     plt.close(fig)
 
 
-def test_percent_tick_labels():
-    assert splots._pct_label(0.5) == "\u221250 %"
-    assert splots._pct_label(2.0) == "+100 %"
-    assert splots._pct_label(1.0) == "0"
+def test_forest_and_pooled_plots_show_one_statistic_positive_is_faster(results):
+    # the forest plot draws 100 × (1 − ratio) with its own interval: the same numbers as
+    # pool_savings' reduction_pct and as effmuni.savings.pooling.reduction_pct per project
+    import numpy as np
+
+    from effmuni.savings.pooling import reduction_pct
+
+    s = results["savings"]
+    one = s[s["project_id"] == s.loc[s["source"] == "cases", "project_id"].iloc[0]]
+    fig = splots.forest_plot(one, results["region"], lang="en")
+    ax = fig.axes[0]
+    r = reduction_pct(one).iloc[0]
+    dots = np.vstack([c.get_offsets() for c in ax.collections if len(c.get_offsets())])
+    assert np.isclose(dots[:, 0], r.reduction_pct).any()
+    lines = np.vstack([seg for c in ax.collections for seg in getattr(c, "get_segments", list)()])
+    assert np.isclose(lines[:, 0], r.reduction_pct_low).any()
+    assert np.isclose(lines[:, 0], r.reduction_pct_high).any()
+    assert r.reduction_pct_low <= r.reduction_pct <= r.reduction_pct_high
+    assert "above 0: faster" in ax.get_xlabel()
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "prediction interval for a new project" in legend
+    plt.close(fig)
+    fig = splots.pooled_plot(results["pooled"], results["region"], lang="en")
+    assert "above 0: faster" in fig.axes[0].get_xlabel()
+    plt.close(fig)

@@ -411,9 +411,11 @@ def _project_table() -> pd.DataFrame:
             "annual_volume": [100.0, 200.0, 50.0, np.nan],
             "source": ["cases", "cases", "passport", "passport"],
             "work_source": ["cases", "cases", "passport", "none"],
+            "mean_before": [5.0, 2.0, 8.0, 2.0],
             "saving": [2.0, 1.0, 4.0, 1.0],
             "saving_low": [1.0, 0.5, np.nan, np.nan],
             "saving_high": [3.0, 1.5, np.nan, np.nan],
+            "work_before_min": [60.0, 20.0, 90.0, np.nan],
             "work_saving_min": [30.0, 6.0, 60.0, np.nan],
             "work_saving_min_low": [18.0, 3.0, np.nan, np.nan],
             "work_saving_min_high": [42.0, 9.0, np.nan, np.nan],
@@ -434,29 +436,132 @@ def test_annual_effect_arithmetic_per_project():
     assert "regulation-limit baseline" in a.loc["c", "note"]
     assert not a.loc["d", "included"] and a.loc["d", "note"] == "no annual volume"
     assert a.loc["a", "lead_source"] == "cases" and a.loc["c", "work_source"] == "passport"
+    assert not a["citizen_not_mean"].any() and not a["staff_not_mean"].any()
 
 
-def test_annual_effect_totals_combine_intervals_in_quadrature():
+def _portfolio(n: int, seed: int = 0, municipality: str = "m") -> pd.DataFrame:
+    """n projects, half with case timings, half card-only, shares saved around 40 %."""
+    rng = np.random.default_rng(seed)
+    before = rng.lognormal(1.5, 1.0, n)
+    saving = before * np.clip(rng.normal(0.4, 0.25, n), -0.3, 0.9)
+    cases = np.arange(n) % 2 == 0
+    return pd.DataFrame(
+        {
+            "project_id": [f"{municipality}{i}" for i in range(n)],
+            "municipality_id": municipality,
+            "annual_volume": rng.integers(50, 3000, n).astype(float),
+            "source": np.where(cases, "cases", "passport"),
+            "mean_before": before,
+            "saving": saving,
+            "saving_low": np.where(cases, 0.8 * saving, np.nan),
+            "saving_high": np.where(cases, 1.2 * saving, np.nan),
+        }
+    )
+
+
+def test_annual_totals_carry_the_uncertainty_of_card_only_projects():
+    p = _portfolio(12)
+    t = em.annual_effect(p, by="municipality_id", n_boot=1000).iloc[0]
+    days = p["saving"] * p["annual_volume"]
+    assert t.citizen_days == pytest.approx(days.sum())
+    assert t.n_citizen == 12 and t.n_without_interval == 6 and not t.citizen_days_no_interval
+    assert t.citizen_days_low < t.citizen_days < t.citizen_days_high
+    # the old rule (card values add no width, case intervals in quadrature) was far narrower
+    cases = p["source"] == "cases"
+    quad = math.sqrt((((0.2 * days)[cases]) ** 2).sum())
+    assert t.citizen_days_high - t.citizen_days > 2 * quad
+    # a weighted mean of the shares saved stays between the smallest and the largest share
+    exposure = p["annual_volume"] * p["mean_before"]
+    share = p["saving"] / p["mean_before"]
+    assert t.citizen_days_low >= share.min() * exposure.sum() - 1e-6
+    assert t.citizen_days_high <= share.max() * exposure.sum() + 1e-6
+    card = days[~cases].sum() / days.sum()
+    assert t.citizen_card_pct == pytest.approx(100 * card)
+    # card-only projects alone: still an interval
+    only_cards = p.assign(source="passport", saving_low=np.nan, saving_high=np.nan)
+    c = em.annual_effect(only_cards, by=None, n_boot=1000).iloc[0]
+    assert c.citizen_days_high - c.citizen_days_low > 0 and c.n_without_interval == 12
+
+
+def test_annual_totals_are_seeded_and_do_not_depend_on_other_groups():
+    a, b = _portfolio(9, seed=1, municipality="a"), _portfolio(15, seed=2, municipality="b")
+    both = em.annual_effect(pd.concat([a, b]), by="municipality_id", n_boot=500, seed=4)
+    alone = em.annual_effect(a, by="municipality_id", n_boot=500, seed=4)
+    pd.testing.assert_frame_equal(both.iloc[:1], alone)
+    again = em.annual_effect(pd.concat([a, b]), by="municipality_id", n_boot=500, seed=4)
+    pd.testing.assert_frame_equal(both, again)
+    other = em.annual_effect(a, by="municipality_id", n_boot=500, seed=5)
+    assert other.citizen_days_low.iloc[0] != alone.citizen_days_low.iloc[0]
+
+
+def test_annual_totals_of_few_projects_say_there_is_no_interval():
     t = em.annual_effect(_project_table(), by="municipality_id").set_index("municipality_id")
     m1 = t.loc["m1"]
-    assert m1.citizen_days == 200 + 200
-    # half-widths 100 and 100 → √(100² + 100²)
-    assert m1.citizen_days_low == pytest.approx(400 - math.hypot(100, 100))
-    assert m1.citizen_days_high == pytest.approx(400 + math.hypot(100, 100))
-    assert m1.staff_hours == pytest.approx(50 + 20)
-    assert m1.staff_hours_high == pytest.approx(70 + math.hypot(20, 10))
+    assert m1.citizen_days == 200 + 200 and m1.staff_hours == pytest.approx(50 + 20)
     assert (m1.n_projects, m1.n_citizen, m1.n_staff, m1.n_without_interval) == (2, 2, 2, 0)
+    # two projects: no honest interval, not a narrow one
+    assert np.isnan(m1.citizen_days_low) and np.isnan(m1.staff_fte_high)
+    assert m1.citizen_days_no_interval and m1.staff_hours_no_interval
+    assert "fewer than 5 projects in the citizen-days total: no interval" in m1.note
     m2 = t.loc["m2"]
     assert m2.n_left_out == 2 and np.isnan(m2.citizen_days)
     with_reg = em.annual_effect(
         _project_table(), by=None, include_regulation_baselines=True, hours_per_fte=1000
     ).iloc[0]
     assert with_reg.citizen_days == 600.0 and with_reg.n_without_interval == 1
-    # a project without an interval adds its value and no width
-    assert with_reg.citizen_days_high - with_reg.citizen_days == pytest.approx(
-        math.hypot(100, 100)
-    )
     assert with_reg.staff_fte == pytest.approx((50 + 20 + 50) / 1000)
+    assert list(t.columns) == list(sv.annual.ANNUAL_TOTAL_COLUMNS)
+    none = em.annual_effect(_portfolio(8), by=None, n_boot=0).iloc[0]
+    assert np.isnan(none.citizen_days_low) and "no bootstrap (n_boot=0)" in none.note
+
+
+def test_card_medians_and_single_values_stay_out_of_totals(mini_dir):
+    p = _portfolio(8)
+    p["caveats"] = ""
+    p.loc[[1, 3], "caveats"] = "card value is a median or a single value, not a mean"
+    a = em.annual_effect(p).set_index("project_id")
+    assert a.loc["m1", "citizen_not_mean"] and not a.loc["m1", "included"]
+    assert "not in the citizen-days total" in a.loc["m1", "note"]
+    assert a.loc["m1", "citizen_days"] == pytest.approx(
+        p.loc[1, "saving"] * p.loc[1, "annual_volume"]
+    )
+    t = em.annual_effect(p, by=None).iloc[0]
+    keep = ~p.index.isin([1, 3])
+    assert t.citizen_days == pytest.approx((p["saving"] * p["annual_volume"])[keep].sum())
+    assert (t.n_citizen, t.n_citizen_not_mean) == (6, 2)
+    assert "card medians or single values left out of the totals" in t.note
+    # with a Dataset the card's own statistics are read: p3's lead times are medians
+    ds = em.load_dataset(mini_dir)
+    s = em.project_savings(ds, n_boot=0)
+    per = em.annual_effect(s, ds).set_index("project_id")
+    assert per.loc["p3", "citizen_not_mean"] and not per.loc["p1", "citizen_not_mean"]
+    tot = em.annual_effect(s, ds, by=None).iloc[0]
+    assert tot.citizen_days == pytest.approx(per.loc["p1", "citizen_days"])
+    assert tot.n_citizen_not_mean == 1
+
+
+def test_coverage_of_annual_totals_by_simulation():
+    # 400 municipalities of 20 projects: exposures lognormal (log-SD 1.5), shares saved around
+    # 0.4; the truth is the expected total given the exposures, ρ × Σ exposure
+    rng = np.random.default_rng(11)
+    g, k, rho = 400, 20, 0.4
+    before = rng.lognormal(1.0, 1.0, (g, k))
+    volume = np.round(rng.lognormal(6.0, 1.1, (g, k))) + 1
+    share = rng.normal(rho, 0.3, (g, k))
+    p = pd.DataFrame(
+        {
+            "project_id": np.arange(g * k),
+            "municipality_id": np.repeat(np.arange(g), k),
+            "annual_volume": volume.ravel(),
+            "source": "passport",
+            "mean_before": before.ravel(),
+            "saving": (before * share).ravel(),
+        }
+    )
+    t = em.annual_effect(p, by="municipality_id", n_boot=500)
+    truth = rho * (before * volume).sum(axis=1)
+    covered = (t["citizen_days_low"] <= truth) & (truth <= t["citizen_days_high"])
+    assert covered.mean() >= 0.9
 
 
 def test_annual_effect_takes_volumes_from_a_dataset(mini_dir):

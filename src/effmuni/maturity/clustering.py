@@ -1,9 +1,10 @@
 """Data-driven maturity levels: :func:`cluster_maturity` and its :class:`MaturityResult`.
 
 Municipalities are grouped into levels 1..k (1 the least mature) with scikit-learn (impute →
-standardise → Ward, k-means seeded from Ward, or a Gaussian mixture); k is chosen, and the
-separation (silhouette) and stability (bootstrap adjusted Rand index) of the levels are
-measured.
+standardise → Ward, k-means seeded from Ward, or a Gaussian mixture); k is chosen, the best
+grouping is tested against one group (a Gaussian with the data's correlations: k may be 1, "no
+distinct groups"), and the separation (silhouette) and stability (bootstrap adjusted Rand
+index) of the levels are measured.
 """
 
 from __future__ import annotations
@@ -14,8 +15,19 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ..text import check_lang, label
+from ..text import check_lang, fmt_number, label
 from ._common import _check_features
+from ._fit import (
+    _K_MAX,
+    _METHODS,
+    _bootstrap,
+    _centroids,
+    _estimator,
+    _fit_labels,
+    _preprocess,
+    _silhouette,
+)
+from ._null import _one_group_test
 
 __all__ = ["MaturityResult", "cluster_maturity"]
 
@@ -23,7 +35,7 @@ Method = Literal["ward", "kmeans", "gmm"]
 
 #: names of data-driven groups by k, least mature first
 _GROUP_NAMES = {
-    1: ("developing",),
+    1: ("single",),  # no distinct groups: one neutral name
     2: ("lagging", "advanced"),  # the upper half of a split is not all "leaders"
     3: ("lagging", "developing", "leading"),
     4: ("lagging", "developing", "established", "leading"),
@@ -42,101 +54,11 @@ def _group_names(k: int, lang: str) -> list[str]:
 
 # --------------------------------------------------------------------------- clustering
 
-_METHODS = ("ward", "kmeans", "gmm")
-_K_MAX = 6
-#: variance floor of the Gaussian mixture on the standardised scale (SD ≈ 0.3): with ~26 units
-#: in 13 dimensions smaller floors let a component collapse onto one to three municipalities
-_GMM_REG_COVAR = 0.1
-
-
-def _preprocess():
-    from sklearn.impute import SimpleImputer
-    from sklearn.preprocessing import StandardScaler
-
-    return [
-        ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
-        ("scale", StandardScaler()),
-    ]
-
-
-def _centroids(X: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
-    return np.vstack([X[labels == c].mean(axis=0) for c in range(k)])
-
-
-def _estimator(X: np.ndarray, k: int, method: str, seed: int):
-    """An unfitted clusterer for ``X`` (k-means and the mixture start from Ward's centroids)."""
-    from sklearn.cluster import AgglomerativeClustering, KMeans
-    from sklearn.mixture import GaussianMixture
-
-    ward = AgglomerativeClustering(n_clusters=k, linkage="ward")
-    if method == "ward":
-        return ward
-    init = _centroids(X, ward.fit_predict(X), k)
-    if method == "kmeans":
-        return KMeans(n_clusters=k, init=init, n_init=1, random_state=seed)
-    return GaussianMixture(
-        n_components=k,
-        covariance_type="diag",
-        reg_covar=_GMM_REG_COVAR,
-        means_init=init,
-        max_iter=500,
-        random_state=seed,
-    )
-
-
-def _fit_labels(X: np.ndarray, k: int, method: str, seed: int) -> tuple[np.ndarray, object]:
-    est = _estimator(X, k, method, seed)
-    if method == "gmm":
-        import warnings
-
-        from sklearn.exceptions import ConvergenceWarning
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)  # reported via ``converged``
-            est.fit(X)
-        return est.predict(X), est
-    return est.fit_predict(X), est
-
-
-def _silhouette(X: np.ndarray, labels: np.ndarray) -> float:
-    from sklearn.metrics import silhouette_score
-
-    n_labels = len(np.unique(labels))
-    if n_labels < 2 or n_labels > len(X) - 1:
-        return float("nan")
-    return float(silhouette_score(X, labels))
-
-
-def _bootstrap(
-    X: np.ndarray, labels: np.ndarray, k: int, method: str, seed: int, n_boot: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """ARI per resample and mean Jaccard per (raw) cluster over bootstrap resamples of units."""
-    from sklearn.metrics import adjusted_rand_score
-    from sklearn.metrics.cluster import contingency_matrix
-
-    rng = np.random.default_rng(seed)
-    n = len(X)
-    aris = []
-    jac_sum, jac_n = np.zeros(k), np.zeros(k)
-    for _ in range(n_boot):
-        idx = rng.integers(0, n, size=n)
-        uniq, first = np.unique(idx, return_index=True)
-        if len(uniq) <= k:
-            continue
-        lb, _ = _fit_labels(X[idx], k, method, seed)
-        lb_u, lf_u = lb[first], labels[uniq]
-        aris.append(adjusted_rand_score(lf_u, lb_u))
-        # clusterwise stability (Hennig): best Jaccard match of each original cluster
-        present = np.unique(lf_u)
-        cm = contingency_matrix(lf_u, lb_u)
-        inter = cm.astype(float)
-        union = cm.sum(axis=1, keepdims=True) + cm.sum(axis=0, keepdims=True) - inter
-        best = (inter / union).max(axis=1)
-        jac_sum[present] += best
-        jac_n[present] += 1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        jac = np.where(jac_n > 0, jac_sum / np.maximum(jac_n, 1), np.nan)
-    return np.asarray(aris, dtype=float), jac
+#: null datasets of the test against one group, and its level
+_NULL_N_BOOT = 1000
+_NULL_ALPHA = 0.05
+#: note of a result with one level
+_ONE_GROUP_NOTE = "no distinct groups: silhouette and stability are undefined for one group"
 
 
 @dataclass
@@ -186,6 +108,22 @@ class MaturityResult:
         The seed of every random step and the number of bootstrap resamples.
     converged : bool
         Whether the Gaussian mixture converged (always True for Ward and k-means).
+    null_pvalue : float
+        p-value of the test of the best grouping against one group: the share of datasets
+        drawn from one Gaussian with the data's correlations whose best Ward grouping is at
+        least as well separated (largest Calinski–Harabasz index over the candidate k). With
+        ``k="auto"`` a p-value above ``null_alpha`` gives k = 1, "no distinct groups". NaN
+        when the test did not run (fewer than 6 municipalities or ``null_n_boot=0``).
+    null_statistic : float
+        The data's largest Calinski–Harabasz index of the Ward groupings over the candidate k.
+    null_samples : numpy.ndarray
+        The same statistic for each null dataset (:attr:`null_summary` summarises it).
+    null_n_boot : int
+        Number of null datasets (0: the test did not run).
+    null_alpha : float
+        Level of the test.
+    note : str
+        Why a figure is missing (English; e.g. silhouette and stability with one level).
     """
 
     levels: pd.Series
@@ -207,8 +145,34 @@ class MaturityResult:
     seed: int
     n_boot: int
     converged: bool = True
+    null_pvalue: float = float("nan")
+    null_statistic: float = float("nan")
+    null_samples: np.ndarray = field(default_factory=lambda: np.array([], dtype=float))
+    null_n_boot: int = 0
+    null_alpha: float = _NULL_ALPHA
+    note: str = ""
     _level_of: np.ndarray = field(default=None, repr=False)  # raw label → level
     _centres: np.ndarray = field(default=None, repr=False)  # raw-label centroids (standardised)
+
+    @property
+    def null_summary(self) -> pd.Series:
+        """The test against one group in numbers: the data's statistic, the null distribution's
+        mean, median and 95th percentile, the p-value, the number of null datasets and the level.
+        """
+        x = np.asarray(self.null_samples, dtype=float)
+        x = x[np.isfinite(x)]
+        return pd.Series(
+            {
+                "statistic": self.null_statistic,
+                "null_mean": float(x.mean()) if len(x) else float("nan"),
+                "null_median": float(np.median(x)) if len(x) else float("nan"),
+                "null_q95": float(np.quantile(x, 0.95)) if len(x) else float("nan"),
+                "pvalue": self.null_pvalue,
+                "n_boot": self.null_n_boot,
+                "alpha": self.null_alpha,
+            },
+            name="one_group_test",
+        )
 
     @property
     def sizes(self) -> pd.Series:
@@ -216,7 +180,8 @@ class MaturityResult:
         return self.levels.value_counts().reindex(range(1, self.k + 1), fill_value=0)
 
     def level_names(self, lang: str = "ru") -> pd.Series:
-        """Level → its name (e.g. Lagging, Developing, Leading for k = 3)."""
+        """Level → its name (e.g. Lagging, Developing, Leading for k = 3; for k = 1 one neutral
+        name, No distinct groups)."""
         return pd.Series(_group_names(self.k, check_lang(lang)), index=range(1, self.k + 1))
 
     def level_table(self, context: pd.DataFrame | None = None, lang: str = "ru") -> pd.DataFrame:
@@ -294,21 +259,31 @@ class MaturityResult:
     def summary(self, lang: str = "ru") -> pd.DataFrame:
         """The headline numbers as a two-column table (``item``, ``value``, as text)."""
         check_lang(lang)
-        ru = lang == "ru"
         sizes = ", ".join(
             f"{n} {int(s)}" for n, s in zip(self.level_names(lang), self.sizes, strict=True)
         )
         method = {"ward": "Ward", "kmeans": "k-means (Ward)", "gmm": "GMM"}[self.method]
         rows = [
-            ("Метод" if ru else "Method", method),
-            ("Число групп k" if ru else "Number of groups k", str(self.k)),
-            ("Размеры групп" if ru else "Group sizes", sizes),
-            ("Средний силуэт" if ru else "Mean silhouette", f"{self.silhouette:.2f}"),
+            (label("method", lang), method),
+            (label("maturity_summary_k", lang), str(self.k)),
+            (label("maturity_summary_sizes", lang), sizes),
             (
-                "Устойчивость (ARI, бутстрэп)" if ru else "Stability (ARI, bootstrap)",
-                f"{self.stability:.2f} ({len(self.stability_samples)} × {self.n_boot})",
+                label("maturity_summary_silhouette", lang),
+                fmt_number(self.silhouette, lang, digits=2),
+            ),
+            (
+                label("maturity_summary_stability", lang),
+                f"{fmt_number(self.stability, lang, digits=2)} "
+                f"({len(self.stability_samples)} × {self.n_boot})",
             ),
         ]
+        if self.null_n_boot:
+            rows.append(
+                (
+                    label("maturity_summary_null", lang),
+                    f"{fmt_number(self.null_pvalue, lang, digits=3)} ({self.null_n_boot})",
+                )
+            )
         return pd.DataFrame(rows, columns=["item", "value"])
 
     def predict(self, features: pd.DataFrame) -> pd.Series:
@@ -334,6 +309,8 @@ def cluster_maturity(
     method: Method = "ward",
     seed: int = 0,
     n_boot: int = 100,
+    null_n_boot: int = _NULL_N_BOOT,
+    null_alpha: float = _NULL_ALPHA,
 ) -> MaturityResult:
     """Group municipalities into maturity levels 1..k (1 the least mature).
 
@@ -346,7 +323,10 @@ def cluster_maturity(
     k : int or "auto"
         Number of levels. ``"auto"`` tries 2..6, never more than n/3 (so every level can hold
         a few municipalities), and keeps the best mean silhouette (the lowest BIC for
-        ``"gmm"``); ties go to the smaller k. An explicit k must lie in 2..n−1.
+        ``"gmm"``); ties go to the smaller k. Then it tests that grouping against one group
+        (see ``null_n_boot``): when the data are no better separated than data from a single
+        Gaussian with their correlations, the answer is k = 1, "no distinct groups", every
+        municipality in level 1. An explicit k must lie in 1..n−1.
     method : {"ward", "kmeans", "gmm"}
         ``"ward"``: agglomerative clustering with Ward linkage (deterministic).
         ``"kmeans"``: k-means started once from the Ward centroids (the Ward → k-means
@@ -356,6 +336,13 @@ def cluster_maturity(
         Seed of every random step (k-means, the mixture, the bootstrap).
     n_boot : int
         Number of bootstrap resamples for :attr:`MaturityResult.stability` (0 skips it).
+    null_n_boot : int, default 1000
+        Datasets drawn from one Gaussian with the covariance of the standardised features for
+        the test against one group (:attr:`MaturityResult.null_pvalue`); 0 skips the test (and
+        ``"auto"`` then never answers k = 1). With an explicit k the test is reported but
+        does not change k. Needs at least 6 municipalities.
+    null_alpha : float, default 0.05
+        Level of that test: with ``"auto"``, a p-value above it gives k = 1.
 
     Returns
     -------
@@ -382,10 +369,10 @@ def cluster_maturity(
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):
-        return _cluster(features, k, method, seed, n_boot)
+        return _cluster(features, k, method, seed, n_boot, null_n_boot, null_alpha)
 
 
-def _cluster(features, k, method, seed, n_boot) -> MaturityResult:
+def _cluster(features, k, method, seed, n_boot, null_n_boot, null_alpha) -> MaturityResult:
     from sklearn.mixture import GaussianMixture
     from sklearn.pipeline import Pipeline
 
@@ -403,11 +390,15 @@ def _cluster(features, k, method, seed, n_boot) -> MaturityResult:
     if np.allclose(X, 0.0):
         raise ValueError("the features do not vary across municipalities: nothing to cluster")
     seed = int(seed)
+    if isinstance(null_n_boot, bool) or int(null_n_boot) != null_n_boot or null_n_boot < 0:
+        raise ValueError(f"null_n_boot must be a whole number ≥ 0, not {null_n_boot!r}")
+    if not 0 < null_alpha < 1:
+        raise ValueError(f"null_alpha must lie between 0 and 1, not {null_alpha!r}")
+    k_hi = min(_K_MAX, n // 3)
 
     if isinstance(k, str):
         if k != "auto":
             raise ValueError(f"k must be a whole number or 'auto', not {k!r}")
-        k_hi = min(_K_MAX, n // 3)
         if k_hi < 2:
             raise ValueError(
                 f"k='auto' needs at least 6 municipalities (k is at most n/3); got {n}. "
@@ -418,9 +409,13 @@ def _cluster(features, k, method, seed, n_boot) -> MaturityResult:
         if isinstance(k, bool) or not float(k).is_integer():
             raise ValueError(f"k must be a whole number or 'auto', not {k!r}")
         k = int(k)
-        if not 2 <= k <= n - 1:
-            raise ValueError(f"k must be between 2 and n − 1 = {n - 1} municipalities; got {k}")
-        candidates = [k]
+        if not 1 <= k <= n - 1:
+            raise ValueError(f"k must be between 1 and n − 1 = {n - 1} municipalities; got {k}")
+        candidates = [k] if k >= 2 else []
+
+    null = {"statistic": float("nan"), "pvalue": float("nan"), "samples": np.array([])}
+    if null_n_boot and k_hi >= 2:
+        null = _one_group_test(X, list(range(2, k_hi + 1)), n_boot=int(null_n_boot), seed=seed)
 
     rows = []
     for kk in candidates:
@@ -434,14 +429,24 @@ def _cluster(features, k, method, seed, n_boot) -> MaturityResult:
                 "bic": bic if full else float("nan"),
             }
         )
-    selection = pd.DataFrame(rows)
-    crit = selection["bic"] if method == "gmm" else -selection["silhouette"]
-    if crit.isna().all():
-        raise ValueError(
-            f"{method} could not form {candidates[-1] if len(candidates) == 1 else 'the'} "
-            "non-empty levels; try method='ward' or a smaller k"
-        )
-    best = int(selection.loc[crit.idxmin(), "k"])  # idxmin: first (smaller k) on ties
+    selection = pd.DataFrame(rows, columns=["k", "silhouette", "bic"])
+    if candidates:
+        crit = selection["bic"] if method == "gmm" else -selection["silhouette"]
+        if crit.isna().all():
+            raise ValueError(
+                f"{method} could not form {candidates[-1] if len(candidates) == 1 else 'the'} "
+                "non-empty levels; try method='ward' or a smaller k"
+            )
+        best = int(selection.loc[crit.idxmin(), "k"])  # idxmin: first (smaller k) on ties
+    else:
+        best = 1
+    tested = k == "auto" and len(null["samples"]) > 0
+    if tested and null["pvalue"] > null_alpha:
+        best = 1  # no better separated than one Gaussian with the data's correlations
+    if best == 1 or tested:  # the one-group answer was on the table
+        one = pd.DataFrame({"k": [1], "silhouette": [np.nan], "bic": [np.nan]})
+        selection = pd.concat([one, selection], ignore_index=True) if len(selection) else one
+    selection["k"] = selection["k"].astype(np.int64)
     selection["chosen"] = selection["k"] == best
     k = best
 
@@ -476,8 +481,11 @@ def _cluster(features, k, method, seed, n_boot) -> MaturityResult:
 
     from sklearn.metrics import silhouette_samples
 
-    sil_s = pd.Series(silhouette_samples(X, raw), index=x.index, name="silhouette")
-    if n_boot > 0:
+    if k == 1:  # one level: silhouette and stability are undefined
+        sil_s = pd.Series(np.nan, index=x.index, name="silhouette")
+    else:
+        sil_s = pd.Series(silhouette_samples(X, raw), index=x.index, name="silhouette")
+    if n_boot > 0 and k > 1:
         aris, jac = _bootstrap(X, raw, k, method, seed, int(n_boot))
     else:
         aris, jac = np.array([]), np.full(k, np.nan)
@@ -500,7 +508,7 @@ def _cluster(features, k, method, seed, n_boot) -> MaturityResult:
         levels=levels,
         k=k,
         method=method,
-        silhouette=float(sil_s.mean()),
+        silhouette=float(sil_s.mean()) if k > 1 else float("nan"),
         silhouette_samples=sil_s,
         stability=float(aris.mean()) if len(aris) else float("nan"),
         level_stability=level_stab,
@@ -516,6 +524,12 @@ def _cluster(features, k, method, seed, n_boot) -> MaturityResult:
         seed=seed,
         n_boot=int(n_boot),
         converged=converged,
+        null_pvalue=float(null["pvalue"]),
+        null_statistic=float(null["statistic"]),
+        null_samples=np.asarray(null["samples"], dtype=float),
+        null_n_boot=len(null["samples"]),
+        null_alpha=float(null_alpha),
+        note=_ONE_GROUP_NOTE if k == 1 else "",
         _level_of=level_of,
         _centres=centres,
     )

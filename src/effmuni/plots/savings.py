@@ -1,11 +1,17 @@
 """Figures of the time-savings analysis, in Russian (default) or English.
 
-- :func:`forest_plot`: each project's lead-time ratio with its interval, and the pooled
-  estimates below;
+- :func:`forest_plot`: each project's typical lead-time reduction with its interval, and the
+  pooled estimates below;
 - :func:`before_after_plot`: distributions of lead time before and after, per project;
 - :func:`annual_effect_plot`: staff hours and citizen days saved a year, per municipality;
 - :func:`pooled_plot`: the pooled reduction per municipality and for the region, both
   pooling methods side by side.
+
+The forest plot and the pooled plot show one statistic with one sign convention: the typical
+lead-time reduction in %, ``100 × (1 − ratio)`` with ``ratio`` the geometric mean of lead times
+after ÷ before, **positive = faster**, with its own interval (:func:`effmuni.savings.pooling.
+reduction_pct`; the pooled rows' ``reduction_pct``). The saving from arithmetic means
+(``saving_pct``, as a card states it) is a different number and is not drawn.
 
 Each takes ``lang`` and an optional ``ax`` and returns the :class:`~matplotlib.figure.Figure`.
 """
@@ -16,8 +22,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
+from ..savings.pooling import reduction_pct
 from ..text import check_lang, label
 from .style import COLORS, new_axes, use_style
 
@@ -29,7 +35,11 @@ __all__ = [
     "pooled_plot",
 ]
 
-_RATIO_TICKS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0)
+#: the reduction axis stops here on the slow side (a ratio of 3, "−200 %"): longer intervals are
+#: cut and end in an arrow
+_MIN_REDUCTION = -200.0
+#: the prediction interval of a pooled row (:func:`effmuni.pool_savings`)
+_PI_COLUMNS = ("reduction_pct_pi_low", "reduction_pct_pi_high")
 
 
 def municipality_names(dataset, lang: str = "ru") -> dict[str, str]:
@@ -49,23 +59,26 @@ def municipality_names(dataset, lang: str = "ru") -> dict[str, str]:
     return names
 
 
-def _pct_label(ratio: float, _pos=None) -> str:
-    """A ratio as a percentage change: 0.5 → '−50 %', 2 → '+100 %'."""
-    pct = 100 * (ratio - 1)
-    if abs(pct) < 0.5:
-        return "0"
-    return f"{pct:+.0f} %".replace("-", "\u2212")
+def _reduction_axis(ax, values) -> tuple[float, float]:
+    """A linear reduction axis (%), 0 marked, from the data but never below −200 % or above
+    100 % (a lead time cannot fall by more than all of it)."""
+    v = np.asarray([x for x in values if np.isfinite(x)], dtype=float)
+    lo = float(min(v.min(initial=0.0), 0.0)) if len(v) else -10.0
+    hi = float(max(v.max(initial=0.0), 10.0)) if len(v) else 100.0
+    lo, hi = max(lo, _MIN_REDUCTION), min(hi, 100.0)
+    pad = 0.04 * (hi - lo)
+    ax.set_xlim(lo - pad, hi + pad)
+    ax.axvline(0.0, color="0.4", lw=0.8, zorder=0)
+    return lo, hi
 
 
-def _ratio_axis(ax, lo: float, hi: float) -> None:
-    ax.set_xscale("log")
-    lo, hi = max(min(lo, 0.9), 1e-3), max(hi, 1.1)
-    ax.set_xlim(lo / 1.15, hi * 1.15)
-    ticks = [t for t in _RATIO_TICKS if lo / 1.15 <= t <= hi * 1.15]
-    ax.xaxis.set_major_locator(FixedLocator(ticks))
-    ax.xaxis.set_major_formatter(FuncFormatter(_pct_label))
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.axvline(1.0, color="0.4", lw=0.8, zorder=0)
+def _clipped_lines(ax, y, lo, hi, limits, **kw) -> None:
+    """Horizontal interval lines cut at the axis limits, with an arrow where cut."""
+    a, b = np.clip(lo, *limits), np.clip(hi, *limits)
+    ax.hlines(y, a, b, **kw)
+    cut = lo < limits[0]
+    if cut.any():
+        ax.scatter(a[cut], y[cut], marker="<", s=18, color=kw.get("color"), zorder=3)
 
 
 def _short(text: object, width: int = 34) -> str:
@@ -98,7 +111,12 @@ def forest_plot(
     max_projects: int = 50,
     names: Mapping[str, str] | None = None,
 ):
-    """Forest plot of the lead-time ratio (after/before) per project, with intervals.
+    """Forest plot of the typical lead-time reduction per project, with intervals.
+
+    One statistic throughout: ``100 × (1 − ratio)`` (%), the reduction of the geometric mean
+    lead time, **positive = faster**, with its interval (from ``ratio_low``/``ratio_high``);
+    the pooled rows below show the same statistic (``reduction_pct``) and, as a thin line,
+    the prediction interval for a new project.
 
     Parameters
     ----------
@@ -107,7 +125,7 @@ def forest_plot(
         ``source``, ``project_id``, optionally ``process_name``, ``n_before``, ``n_after``).
     pooled : pandas.DataFrame, optional
         :func:`effmuni.pool_savings` rows to draw as diamonds below the projects (one group,
-        e.g. ``by=None``); rows without an interval are skipped.
+        e.g. ``by=None``); rows without an estimate are skipped.
     lang : {"ru", "en"}
     ax : matplotlib Axes, optional
     sources : sequence of str, default ("cases",)
@@ -124,51 +142,93 @@ def forest_plot(
     if n_all > max_projects:
         width = np.log(s["ratio_high"]) - np.log(s["ratio_low"])
         s = s.loc[width.fillna(np.inf).sort_values(kind="stable").index[:max_projects]]
-    s = s.sort_values(["ratio"], ascending=False, kind="stable")
-    rows_pooled = pooled.dropna(subset=["ratio"]) if pooled is not None else pd.DataFrame()
+    s = reduction_pct(s).sort_values("reduction_pct", kind="stable")
+    rows_pooled = pooled.dropna(subset=["reduction_pct"]) if pooled is not None else pd.DataFrame()
     n_rows = len(s) + len(rows_pooled)
     fig, ax = new_axes(ax, figsize=(9, 1.6 + 0.26 * max(n_rows, 4)))
     if n_rows == 0:
         ax.set_title(label("fig_forest_title", lang))
         return _nothing_to_show(fig, ax, lang)
+    est, lo, hi = (
+        s[c].to_numpy(dtype=float)
+        for c in ("reduction_pct", "reduction_pct_low", "reduction_pct_high")
+    )
+    lims = [*est, *lo, *hi]
+    for c in ("reduction_pct", "reduction_pct_low", "reduction_pct_high", *_PI_COLUMNS):
+        if c in rows_pooled.columns:
+            lims += rows_pooled[c].astype(float).tolist()
+    limits = _reduction_axis(ax, lims)
     y = np.arange(len(s))[::-1] + len(rows_pooled) + (1 if len(rows_pooled) else 0)
-    has_ci = s["ratio_low"].notna().to_numpy()
-    r, lo, hi = (s[c].to_numpy(dtype=float) for c in ("ratio", "ratio_low", "ratio_high"))
-    ax.hlines(y[has_ci], lo[has_ci], hi[has_ci], color=COLORS["after"], lw=1.4)
+    has_ci = ~np.isnan(lo)
+    color = COLORS["after"]
+    _clipped_lines(ax, y[has_ci], lo[has_ci], hi[has_ci], limits, color=color, lw=1.4)
     size = 12 + 3 * np.sqrt(
         s.get("n_before", pd.Series(0, index=s.index)).fillna(0).astype(float).to_numpy()
     )
-    ax.scatter(r[has_ci], y[has_ci], s=size[has_ci], color=COLORS["after"], zorder=3)
-    ax.scatter(
-        r[~has_ci], y[~has_ci], s=30, facecolors="white", edgecolors=COLORS["after"], zorder=3
-    )
+    shown = np.clip(est, *limits)
+    if has_ci.any():
+        ax.scatter(
+            shown[has_ci],
+            y[has_ci],
+            s=size[has_ci],
+            color=color,
+            zorder=3,
+            label=label("fig_project_cases", lang),
+        )
+    if (~has_ci).any():
+        ax.scatter(
+            shown[~has_ci],
+            y[~has_ci],
+            s=30,
+            facecolors="white",
+            edgecolors=color,
+            zorder=3,
+            label=label("fig_project_card", lang),
+        )
     labels = [
         f"{pid} · {_short(proc)}"
         for pid, proc in zip(s["project_id"], s.get("process_name", s["project_id"]), strict=True)
     ]
     ticks, tick_labels = list(y), labels
-    lims = [np.nanmin(np.r_[lo, r]) if len(s) else 0.5, np.nanmax(np.r_[hi, r]) if len(s) else 1]
+    pi_drawn = False
     for i, row in enumerate(rows_pooled.itertuples(index=False)):
         yy = len(rows_pooled) - 1 - i
-        if np.isnan(row.ratio_low):  # no interval (fewer than 5 projects): a plain marker
-            ax.scatter([row.ratio], [yy], marker="D", s=30, color=COLORS["pooled"], zorder=3)
+        pi_lo, pi_hi = (
+            getattr(row, "reduction_pct_pi_low", np.nan),
+            getattr(row, "reduction_pct_pi_high", np.nan),
+        )
+        if np.isfinite(pi_lo) and np.isfinite(pi_hi):  # where a new project is expected
+            _clipped_lines(
+                ax,
+                np.array([yy]),
+                np.array([pi_lo]),
+                np.array([pi_hi]),
+                limits,
+                color=COLORS["pooled"],
+                lw=0.8,
+                linestyles="dotted",
+                label=None if pi_drawn else label("fig_prediction_interval", lang),
+            )
+            pi_drawn = True
+        r = float(np.clip(row.reduction_pct, *limits))
+        if np.isnan(row.reduction_pct_low):  # no interval (fewer than 5 projects): a marker
+            ax.scatter([r], [yy], marker="D", s=30, color=COLORS["pooled"], zorder=3)
         else:
-            x = [row.ratio_low, row.ratio, row.ratio_high, row.ratio]
-            ax.fill(x, [yy, yy + 0.3, yy, yy - 0.3], color=COLORS["pooled"], zorder=3)
+            a, b = np.clip([row.reduction_pct_low, row.reduction_pct_high], *limits)
+            ax.fill([a, r, b, r], [yy, yy + 0.3, yy, yy - 0.3], color=COLORS["pooled"], zorder=3)
         ticks.append(yy)
         tick_labels.append(label(f"method_{row.method}", lang))
-        lims += [row.ratio_low, row.ratio_high, row.ratio]
     if len(rows_pooled):
         ax.axhline(len(rows_pooled) - 0.4, color="0.7", lw=0.6)
     ax.set_yticks(ticks, tick_labels, fontsize=8)
     ax.set_ylim(-0.8, n_rows + (1 if len(rows_pooled) else 0) - 0.2)
-    _ratio_axis(ax, float(np.nanmin(lims)), float(np.nanmax(lims)))
     ax.grid(axis="y", visible=False)
     title = label("fig_forest_title", lang)
     if n_all > len(s):
         title += "\n" + label("fig_shown_of", lang, shown=len(s), total=n_all)
     ax.set_title(title)
-    ax.set_xlabel(label("fig_forest_x", lang))
+    ax.set_xlabel(label("fig_reduction_x", lang))
+    ax.legend(frameon=False, fontsize=8, loc="best")
     return fig
 
 
@@ -300,6 +360,10 @@ def pooled_plot(
 ):
     """Pooled lead-time reduction per municipality and for the region, both methods.
 
+    The statistic is ``reduction_pct`` (positive = faster) with its confidence interval
+    (thick) and, dotted, the prediction interval for a new project. The two methods pool
+    different projects (case timings; card-only projects) and are labelled as such.
+
     Parameters
     ----------
     pooled : pandas.DataFrame
@@ -325,13 +389,25 @@ def pooled_plot(
         "bootstrap_projects": (0.15, "s", COLORS["target"]),
     }
     y_of = {g: len(groups) - 1 - i for i, g in enumerate(groups)}
+    cols = ["reduction_pct", "reduction_pct_low", "reduction_pct_high", *_PI_COLUMNS]
+    limits = _reduction_axis(ax, p[[c for c in cols if c in p.columns]].to_numpy(float).ravel())
+    pi_any = False
     for method, (dy, marker, color) in styles.items():
         m = p[p["method"] == method]
         y = np.array([y_of[g] for g in m["municipality_id"]], dtype=float) + dy
         est = m["reduction_pct"].to_numpy(dtype=float)
         lo, hi = m["reduction_pct_low"].to_numpy(float), m["reduction_pct_high"].to_numpy(float)
         ok = ~np.isnan(lo)
-        ax.hlines(y[ok], lo[ok], hi[ok], color=color, lw=1.4)
+        if "reduction_pct_pi_low" in m.columns:  # where a new project is expected
+            plo = m["reduction_pct_pi_low"].to_numpy(float)
+            phi = m["reduction_pct_pi_high"].to_numpy(float)
+            pok = ~np.isnan(plo)
+            _clipped_lines(
+                ax, y[pok], plo[pok], phi[pok], limits, color=color, lw=0.8, linestyles="dotted"
+            )
+            pi_any |= bool(pok.any())
+        _clipped_lines(ax, y[ok], lo[ok], hi[ok], limits, color=color, lw=1.4)
+        est = np.clip(est, *limits)
         region_row = (m["municipality_id"] == "region").to_numpy()
         ax.scatter(est, y, marker=marker, color=color, s=np.where(region_row, 70, 30), zorder=3)
         ax.scatter([], [], marker=marker, color=color, label=label(f"method_{method}", lang))
@@ -342,8 +418,9 @@ def pooled_plot(
     )
     if region is not None:
         ax.axhline(len(groups) - 1.5, color="0.7", lw=0.6)
-    ax.axvline(0, color="0.4", lw=0.8)
-    ax.set_xlabel(label("reduction_pct", lang))
+    if pi_any:
+        ax.plot([], [], color="0.3", lw=0.8, ls=":", label=label("fig_prediction_interval", lang))
+    ax.set_xlabel(label("fig_reduction_x", lang))
     ax.set_title(label("fig_pooled_title", lang))
     ax.legend(frameon=False, fontsize=8, loc="best")
     ax.grid(axis="y", visible=False)
