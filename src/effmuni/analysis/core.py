@@ -233,7 +233,7 @@ def _compute(dataset, c: AnalysisConfig) -> tuple[dict[str, pd.DataFrame], Matur
         ("municipality", "municipality_id"),
         ("region", None),
     ):
-        t[f"annual_{level}"] = annual_effect(sav, by=key, **common)
+        t[f"annual_{level}"] = annual_effect(sav, dataset, by=key, **boot, **common)
         t[f"attainment_{level}"] = target_attainment(sav, by=key, **common)
     t["coverage"] = project_coverage(dataset)
     t["compliance"] = rule_compliance(t["coverage"])
