@@ -13,7 +13,7 @@ from conftest import REPO
 
 import effmuni as em
 from effmuni.schema import TABLE_ORDER
-from effmuni.synth import QUARTERS, generate, write_sample
+from effmuni.synth import QUARTERS, generate, planted_effects, write_sample
 
 SAMPLE = REPO / "data" / "sample"
 FILES = [f"{t}.csv" for t in TABLE_ORDER] + ["README.md", "dataset.json"]
@@ -55,7 +55,8 @@ def test_different_seed_gives_different_data(written, tmp_path):
     assert (tmp_path / "municipalities.csv").read_bytes() == (
         written / "municipalities.csv"
     ).read_bytes()
-    for name in ("institutions.csv", "projects.csv", "passport.csv", "steps.csv", "cases.csv"):
+    for name in ("institutions.csv", "projects.csv", "passport.csv", "steps.csv", "cases.csv",
+                 "service_stats.csv"):  # fmt: skip
         assert (tmp_path / name).read_bytes() != (written / name).read_bytes(), name
 
 
@@ -77,7 +78,7 @@ def test_files_are_plain_utf8_csv_with_iso_dates(written):
     projects = (written / "projects.csv").read_text(encoding="utf-8").splitlines()
     assert projects[0] == (
         "project_id,institution_id,process_name,start_date,planned_end,actual_end,stage,"
-        "annual_volume,target_reduction_pct,baseline_method"
+        "annual_volume,target_reduction_pct,baseline_method,service_id,implemented_on"
     )
     assert re.search(r",\d{4}-\d{2}-\d{2},\d{4}-\d{2}-\d{2},", projects[1])
     case = (written / "cases.csv").read_text(encoding="utf-8").splitlines()[1]
@@ -287,3 +288,67 @@ def test_reductions_mostly_20_to_80_percent_with_failures(ds):
     assert reduction.between(0.2, 0.8).mean() >= 0.75
     assert (reduction <= 0).sum() >= 1  # no change, or worse
     assert np.median(reduction) == pytest.approx(0.45, abs=0.15)
+
+
+# --------------------------------------------------------------------------- service statistics
+
+
+def test_service_statistics_draw_from_a_stream_of_their_own(monkeypatch):
+    """Changing the statistics' stream changes them and nothing else."""
+    from effmuni.synth import _services
+
+    base = generate(seed=2023)
+    monkeypatch.setattr(_services, "_STREAM", 2)
+    other = generate(seed=2023)
+    for name in TABLE_ORDER:
+        if name == "service_stats":
+            assert not base[name].equals(other[name])
+        else:
+            pd.testing.assert_frame_equal(base[name], other[name])
+
+
+def test_projects_name_their_service_and_date_their_implementation(ds):
+    p = ds.projects
+    linked = p.dropna(subset=["service_id"])
+    assert 80 <= len(linked) <= 120
+    assert set(linked["service_id"]) == set(ds.service_stats["service_id"])
+    # the link follows the process: one process per service
+    assert (linked.groupby("service_id")["process_name"].nunique() == 1).all()
+    done = p["stage"].isin(["sustain", "closed"])
+    assert (
+        p.loc[done, "implemented_on"].notna().all() and p.loc[~done, "implemented_on"].isna().all()
+    )
+    closed = p[p["stage"] == "closed"]
+    assert (closed["start_date"] < closed["implemented_on"]).all()
+    assert (closed["implemented_on"] < closed["actual_end"]).all()
+
+
+def test_the_planted_effects_differ_by_service_and_average_to_the_stated_truth(ds):
+    truth = planted_effects(ds.report.tables).set_index("service_id")
+    per = truth.drop(index="all")
+    assert len(per) == 10 and per["effect_log"].nunique() >= 6
+    assert per["effect_log"].between(-0.5, -0.05).all()
+    expected = (per["effect_log"] * per["n_treated"]).sum() / per["n_treated"].sum()
+    assert truth.loc["all", "effect_log"] == pytest.approx(expected)
+    assert truth.loc["all", "reduction_pct"] == pytest.approx(100 * (1 - np.exp(expected)))
+    assert (per["n_treated"] >= 3).all() and truth.loc["all", "n_treated"] == per[
+        "n_treated"
+    ].sum()
+
+
+def test_lead_times_trend_down_and_are_higher_where_projects_go(ds):
+    s = ds.service_stats.copy()
+    s["y"] = np.log(s["mean_lead_days"])
+    first, last = s[s["month"] <= "2023-12"], s[s["month"] >= "2025-01"]
+    untreated = ~s.set_index(["municipality_id", "service_id"]).index.isin(
+        ds.projects.merge(ds.institutions, on="institution_id")
+        .dropna(subset=["service_id"])[["municipality_id", "service_id"]]
+        .apply(tuple, axis=1)
+    )
+    drop = (
+        last.loc[untreated[last.index], "y"].mean() - first.loc[untreated[first.index], "y"].mean()
+    )
+    assert drop == pytest.approx(np.log(0.99) * 24, abs=0.06)  # -1 % a month, 24 months apart
+    before = s[s["month"] == "2023-01"].assign(linked=~untreated[s["month"] == "2023-01"])
+    gap = before.groupby("linked")["y"].mean()
+    assert gap[True] - gap[False] > 0.1  # projects go where lead times are high

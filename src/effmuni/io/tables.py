@@ -322,6 +322,30 @@ def _to_quarter(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return out, bad
 
 
+_MONTH = (
+    re.compile(r"^(?P<y>[0-9]{4})[-./](?P<m>[0-9]{1,2})(?:[-./]0?1(?:[ T]00:00(?::00)?)?)?$"),
+    re.compile(r"^(?:0?1[./])?(?P<m>[0-9]{1,2})[./](?P<y>[0-9]{4})$"),
+)
+
+
+def _to_month(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Calendar months as ``2023-01``; ``01.2023``, ``1.2023``, ``01/2023``, ``2023.01`` and a
+    first-of-month date (``2023-01-01``, ``01.01.2023``, as Excel stores a typed month) too."""
+    if isinstance(s.dtype, pd.PeriodDtype) or pd.api.types.is_datetime64_any_dtype(s):
+        periods = s.dt.to_period("M") if not isinstance(s.dtype, pd.PeriodDtype) else s
+        out = periods.dt.strftime("%Y-%m").astype("string")
+        return out, np.zeros(len(s), dtype=bool)
+    t = s.astype(str).str.strip()
+    out = pd.Series(pd.NA, index=s.index, dtype="string")
+    for pattern in _MONTH:
+        m = t.str.extract(pattern)
+        month = pd.to_numeric(m["m"], errors="coerce")
+        ok = m["y"].notna() & month.between(1, 12) & out.isna()
+        out = out.where(~ok, m["y"] + "-" + month.fillna(0).astype(int).astype(str).str.zfill(2))
+    bad = out.isna().to_numpy() & ~_is_empty(s)
+    return out, bad
+
+
 def _to_text(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     t = s.astype("string").str.strip()
     return t.where(t != ""), np.zeros(len(s), dtype=bool)
@@ -346,6 +370,8 @@ def convert_column(s: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray]:
         return _to_category(s, col)
     if kind == "quarter":
         return _to_quarter(s)
+    if kind == "month":
+        return _to_month(s)
     raise ValueError(f"unknown column kind {kind!r}")  # pragma: no cover - schema error
 
 
@@ -356,6 +382,7 @@ def empty_table(table: str) -> pd.DataFrame:
         "text": "string",
         "category": "string",
         "quarter": "string",
+        "month": "string",
         "float": "float64",
         "int": "Int64",
         "date": "datetime64[us]",

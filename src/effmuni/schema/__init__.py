@@ -18,6 +18,8 @@ Column kinds
 ``bool``      yes/no (``1/0``, ``true/false``, ``да/нет``, ``yes/no``).
 ``quarter``   a calendar quarter written ``2023Q1`` (``2023 Q1``, ``2023-Q1`` and ``1 кв. 2023``
               are accepted).
+``month``     a calendar month written ``2023-01`` (``01.2023``, ``1.2023``, ``01/2023``,
+              ``2023.01`` and a first-of-month date such as ``2023-01-01`` are accepted).
 """
 
 from __future__ import annotations

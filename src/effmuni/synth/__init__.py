@@ -36,6 +36,13 @@ How the tables agree with each other
   working days between 08:00 and 17:00 and completed in working time (08:00–18:00 on working
   days; the same day for processes shorter than four hours); cases not finished when the
   ``after`` log was extracted are open (empty ``completed``).
+- Service statistics (``service_stats``) cover ten municipal services in every municipality,
+  month by month; a project whose process is a service's process names it
+  (``projects.service_id``), and a project past implementation dates it
+  (``projects.implemented_on``). The statistics carry a planted effect of the projects, a
+  regional trend and seasons (see :mod:`effmuni.synth._services`); :func:`planted_effects`
+  gives the truth an estimate should recover. They come from a random stream of their own,
+  so the other tables do not depend on them.
 
 Examples
 --------
@@ -56,6 +63,7 @@ from ._generate import generate
 # ``_draw_maturity(numpy.random.default_rng(seed), _municipalities())``
 from ._projects import draw_maturity as _draw_maturity  # noqa: F401
 from ._reference import municipalities as _municipalities  # noqa: F401
+from ._services import planted_effects
 from ._write import write_sample
 
-__all__ = ["AS_OF", "QUARTERS", "generate", "write_sample"]
+__all__ = ["AS_OF", "QUARTERS", "generate", "planted_effects", "write_sample"]

@@ -16,6 +16,7 @@ from ._maps import make_map
 from ._passport import lead_time, other_indicators, touch_minutes
 from ._projects import Project, assign_models, draw_maturity, evidence, make_projects, milestones
 from ._reference import Municipality, municipalities
+from ._services import implemented_on, make_service_stats, service_of
 
 
 def _project_tables(
@@ -58,6 +59,7 @@ def _project_tables(
         proj_rows.append(
             (p.id, p.inst.id, proc.name, p.start, p.planned_end, p.actual_end, p.stage)
             + (volume, target_pct, method)
+            + (service_of(proc.name), implemented_on(p.stage, p.impl_done))
         )
         card = [(ph.phase, ph.value, ph.unit, ph.stat, ph.n_obs, ph.measured_on) for ph in lead]
         card = [("lead_time", *r) for r in card] + other
@@ -120,7 +122,7 @@ def _frame(table: str, rows: Sequence[tuple]) -> pd.DataFrame:
     data = {}
     for col, values in zip(spec.columns, cols, strict=True):
         values = list(values)
-        if col.kind in ("id", "text", "category", "quarter"):
+        if col.kind in ("id", "text", "category", "quarter", "month"):
             data[col.name] = pd.Series(values, dtype="string")
         elif col.kind == "float":
             data[col.name] = pd.Series(
@@ -157,8 +159,9 @@ def generate(seed: int = 2023) -> dict[str, pd.DataFrame]:
     Examples
     --------
     >>> tables = generate(seed=7)
-    >>> list(tables)
-    ['municipalities', 'institutions', 'projects', 'passport', 'steps', 'cases', 'engagement']
+    >>> list(tables)  # doctest: +NORMALIZE_WHITESPACE
+    ['municipalities', 'institutions', 'projects', 'passport', 'steps', 'cases', 'engagement',
+     'service_stats']
     >>> tables["engagement"]["quarter"].min(), tables["engagement"]["quarter"].max()
     ('2023Q1', '2025Q4')
     """
@@ -170,6 +173,12 @@ def generate(seed: int = 2023) -> dict[str, pd.DataFrame]:
     assign_models(rng, institutions, projects, maturity)
     proj_rows, pas_rows, step_rows, case_rows = _project_tables(rng, projects)
     eng_rows = _engagement(rng, munis, maturity)
+    # the service statistics draw from a stream of their own: the tables above never change
+    links = [
+        (p.inst.municipality.id, service_of(p.process.name), implemented_on(p.stage, p.impl_done))
+        for p in projects
+    ]
+    stats_rows = make_service_stats(seed, munis, links)
     muni_rows = [
         (
             mu.id,
@@ -196,5 +205,6 @@ def generate(seed: int = 2023) -> dict[str, pd.DataFrame]:
         "steps": step_rows,
         "cases": case_rows,
         "engagement": eng_rows,
+        "service_stats": stats_rows,
     }
     return {name: _frame(name, rows[name]) for name in TABLE_ORDER}

@@ -17,6 +17,10 @@ header line); the code only chooses among them:
   sector, with ``{placeholders}`` filled from the municipality's forms; ``when`` says which
   municipalities a row applies to (see :func:`municipality_tags`);
 - ``kindergarten_names.csv``: names of rural kindergartens;
+- ``services.csv``: the municipal services of the monthly service statistics, each with the
+  process (of ``processes.csv``) whose projects change it, its typical lead time (calendar
+  days), cases a month per 10,000 residents, its seasonality (amplitude on the log lead time
+  and peak month) and the planted effect of a project on its log lead time;
 - ``sample_readme.md``: the README of the written sample, a :meth:`str.format` template.
 """
 
@@ -201,3 +205,34 @@ def step_templates() -> dict[str, tuple[Step, ...]]:
             )
         )
     return {family: tuple(steps) for family, steps in out.items()}
+
+
+# --------------------------------------------------------------------------- services
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    process_name: str  # the process (processes.csv) whose projects change this service
+    base_lead_days: float  # typical mean lead time, calendar days
+    cases_per_10k: float  # cases completed a month per 10,000 residents
+    season_amplitude: float  # on the log lead time
+    season_peak_month: int
+    effect_log: float  # the planted effect of a project on the log mean lead time
+
+
+@cache
+def services() -> tuple[Service, ...]:
+    """The services of the monthly statistics, in the order of ``services.csv``."""
+    return tuple(
+        Service(
+            id=r["service_id"],
+            process_name=r["process_name"],
+            base_lead_days=float(r["base_lead_days"]),
+            cases_per_10k=float(r["cases_per_10k"]),
+            season_amplitude=float(r["season_amplitude"]),
+            season_peak_month=int(r["season_peak_month"]),
+            effect_log=float(r["effect_log"]),
+        )
+        for r in _rows("services.csv")
+    )

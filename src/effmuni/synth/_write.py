@@ -13,6 +13,7 @@ from ..schema import TABLE_ORDER, TABLES
 from ._clock import AS_OF
 from ._generate import generate
 from ._reference import read_text
+from ._services import planted_effects
 
 
 def _fmt_cells(series: pd.Series, kind: str) -> list[str]:
@@ -61,6 +62,14 @@ def _readme(tables: dict[str, pd.DataFrame], seed: int) -> str:
         for s in TABLES["projects"].column("baseline_method").categories
     )
     cases = tables["cases"]
+    stats = tables["service_stats"]
+    truth = planted_effects(tables)
+    per_service, overall = truth.iloc[:-1], truth.iloc[-1]
+    effects_rows = "\n".join(
+        f"| `{r.service_id}` | {r.process_name} | {r.effect_log:.2f} | {r.reduction_pct:.1f} % "
+        f"| {int(r.n_treated)} |"
+        for r in per_service.itertuples(index=False)
+    )
     return read_text("sample_readme.md").format(
         seed=seed,
         n_municipalities=len(mun),
@@ -79,6 +88,16 @@ def _readme(tables: dict[str, pd.DataFrame], seed: int) -> str:
         n_logged_projects=cases["project_id"].nunique(),
         n_open_cases=int(cases["completed"].isna().sum()),
         n_engagement=len(tables["engagement"]),
+        n_linked=int(proj["service_id"].notna().sum()),
+        n_service_stats=len(stats),
+        n_services=stats["service_id"].nunique(),
+        first_month=stats["month"].min(),
+        last_month=stats["month"].max(),
+        n_units=len(stats.drop_duplicates(["municipality_id", "service_id"])),
+        n_treated=int(overall["n_treated"]),
+        effects_rows=effects_rows,
+        overall_log=f"{overall['effect_log']:.3f}",
+        overall_pct=f"{overall['reduction_pct']:.1f}",
     )
 
 
@@ -106,7 +125,7 @@ def write_sample(out_dir: str | Path, seed: int = 2023) -> list[Path]:
     ...     paths = write_sample(tmp, seed=2023)
     ...     report = em.validate(tmp)
     >>> [p.name for p in paths][-3:], report.ok, report.warnings.empty
-    (['engagement.csv', 'README.md', 'dataset.json'], True, True)
+    (['service_stats.csv', 'README.md', 'dataset.json'], True, True)
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
