@@ -15,6 +15,8 @@ from .effects import (
     EVENT_STUDY_COLUMNS,
     OVERALL_COLUMNS,
     DidResult,
+    ServiceEffects,
+    service_effects,
     staggered_did,
 )
 from .io import EVENT_LOG_COLUMNS, EventLogError, log_summary, read_event_log
@@ -62,6 +64,8 @@ __all__ = [
     "OVERALL_COLUMNS",
     "SUMMARY_COLUMNS",
     "DidResult",
+    "ServiceEffects",
+    "service_effects",
     "staggered_did",
     "ATTAINMENT_COLUMNS",
     "CASE_TIMING_COLUMNS",

@@ -39,6 +39,10 @@ class AnalysisConfig:
         What becomes of municipalities merged away (see :func:`effmuni.maturity_features`).
     include_regulation_baselines : bool, default False
         Count projects whose baseline is a regulation limit in pooled figures and totals.
+    did_control : {"not_yet_treated", "never_treated"}, default "not_yet_treated"
+        Comparison units of the causal effects on service statistics
+        (:func:`effmuni.service_effects`): the same service in municipalities not yet (or
+        never) treated, or never treated only.
 
     Examples
     --------
@@ -59,6 +63,7 @@ class AnalysisConfig:
     as_of: str | None = None
     merged: Literal["fold", "keep", "drop"] = "fold"
     include_regulation_baselines: bool = False
+    did_control: Literal["not_yet_treated", "never_treated"] = "not_yet_treated"
 
     def __post_init__(self) -> None:
         if not 0 < float(self.confidence) < 1:
@@ -73,6 +78,10 @@ class AnalysisConfig:
             raise ValueError(f"k must be 'auto' or an integer, not {self.k!r}")
         if self.method not in ("ward", "kmeans", "gmm"):
             raise ValueError(f"method must be ward, kmeans or gmm, not {self.method!r}")
+        if self.did_control not in ("not_yet_treated", "never_treated"):
+            raise ValueError(
+                f"did_control must be not_yet_treated or never_treated, not {self.did_control!r}"
+            )
         if self.merged not in ("fold", "keep", "drop"):
             raise ValueError(f"merged must be fold, keep or drop, not {self.merged!r}")
         if self.as_of is not None:

@@ -8,6 +8,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..effects import (
+    COHORT_EFFECT_COLUMNS,
+    EVENT_COLUMNS,
+    NOTE_COLUMNS,
+    OVERALL_EFFECT_COLUMNS,
+    SERVICE_EFFECT_COLUMNS,
+    UNIT_COLUMNS,
+    ServiceEffects,
+    service_effects,
+)
+from ..io import DataError
 from ..maturity import (
     LevelComparison,
     MaturityResult,
@@ -40,7 +51,22 @@ _TABLES = (
     "features",
     "context",
     "index",
+    "effects_overall",
+    "effects_service",
+    "effects_cohort",
+    "effects_event",
+    "effects_units",
+    "effects_notes",
 )
+#: the effects tables of an Analysis and the ServiceEffects attribute each holds
+_EFFECTS = {
+    "effects_overall": ("overall", OVERALL_EFFECT_COLUMNS),
+    "effects_service": ("by_service", SERVICE_EFFECT_COLUMNS),
+    "effects_cohort": ("by_cohort", COHORT_EFFECT_COLUMNS),
+    "effects_event": ("event_study", EVENT_COLUMNS),
+    "effects_units": ("units", UNIT_COLUMNS),
+    "effects_notes": ("notes", NOTE_COLUMNS),
+}
 
 
 @dataclass(frozen=True)
@@ -75,6 +101,12 @@ class Analysis:
         The rule-based index (:func:`effmuni.maturity_index`), without level names.
     comparison : LevelComparison or None
         Groups versus the index (:func:`effmuni.compare_levels`).
+    effects_overall, effects_service, effects_cohort, effects_event, effects_units, effects_notes : pandas.DataFrame
+        The causal effect of projects on service statistics (:func:`effmuni.service_effects`
+        with ``config.did_control``, ``confidence`` and ``seed``): overall, by service, by
+        cohort, by months since implementation, per municipality-service, and its notes.
+        Empty (with a line in ``notes``) when the data hold no service statistics or they
+        cannot be analysed; :attr:`effects` gives them as one object.
     notes : tuple of str
         What could not be computed and why (English; shown translated by the surfaces).
     """
@@ -97,7 +129,23 @@ class Analysis:
     maturity: MaturityResult | None
     index: pd.DataFrame
     comparison: LevelComparison | None
+    effects_overall: pd.DataFrame
+    effects_service: pd.DataFrame
+    effects_cohort: pd.DataFrame
+    effects_event: pd.DataFrame
+    effects_units: pd.DataFrame
+    effects_notes: pd.DataFrame
     notes: tuple[str, ...] = ()
+
+    @property
+    def effects(self) -> ServiceEffects | None:
+        """The causal effects as a :class:`~effmuni.effects.ServiceEffects` (None when not
+        computed: ``notes`` says why)."""
+        if self.effects_overall.empty:
+            return None
+        return ServiceEffects.from_tables(
+            {attr: getattr(self, name) for name, (attr, _) in _EFFECTS.items()}
+        )
 
     def savings_tables(self, by: str = "project") -> dict[str, pd.DataFrame]:
         """The savings tables at one level: ``"project"``, ``"municipality"`` or ``"region"``.
@@ -248,7 +296,24 @@ def _compute(dataset, c: AnalysisConfig) -> tuple[dict[str, pd.DataFrame], Matur
         t["notes"] = pd.DataFrame({"note": [f"maturity grouping not computed: {e}"]})
     index = maturity_index(t["features"])
     t["index"] = index.drop(columns=["index_level_name"], errors="ignore")
+    t.update(_effects(dataset, c, t))
     return t, maturity
+
+
+def _effects(dataset, c: AnalysisConfig, t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The effects tables, or empty ones (and a note) when they cannot be computed."""
+    try:
+        fx = service_effects(
+            dataset, control=c.did_control, confidence=c.confidence, seed=c.seed
+        ).tables()
+    except DataError as e:  # no statistics, or none usable: the rest still stands
+        note = pd.DataFrame({"note": [f"causal effects on service statistics not computed: {e}"]})
+        t["notes"] = pd.concat([t["notes"], note], ignore_index=True) if "notes" in t else note
+        return {
+            name: pd.DataFrame({col: pd.Series(dtype="object") for col in cols})
+            for name, (_, cols) in _EFFECTS.items()
+        }
+    return {name: fx[attr] for name, (attr, _) in _EFFECTS.items()}
 
 
 def _assemble(c, key, tables, maturity) -> Analysis:

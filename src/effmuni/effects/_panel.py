@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..validate import DataError
+from ..io import DataError
 
 __all__ = ["DidDataError", "PreparedPanel", "prepare_panel"]
 
@@ -24,7 +24,7 @@ _SMALL_COHORT = 5
 class DidDataError(DataError):
     """A panel that cannot be analysed; the message says why in plain words.
 
-    A :class:`effmuni.validate.DataError` (and so a ``ValueError``) built from a message
+    A :class:`effmuni.DataError` (and so a ``ValueError``) built from a message
     rather than a validation report; ``report`` is ``None``.
     """
 
@@ -284,7 +284,14 @@ def _check_design(df, control, anticipation, periods, codec, notes) -> None:
                 "cannot be checked (it is not in the pre-trend test)."
             )
         if n < _SMALL_COHORT:
-            notes.append(f"Cohort {label} has only {n} unit(s): its estimates are noisy.")
+            notes.append(
+                f"Cohort {label} has only {n} unit(s): its estimates are noisy"
+                + (
+                    " and its standard errors leave out the unit's own variation (too narrow)."
+                    if n == 1
+                    else "."
+                )
+            )
     counts = df.groupby(UNIT, sort=False).size()
     ragged = counts < len(periods)
     if ragged.any():
@@ -293,8 +300,11 @@ def _check_design(df, control, anticipation, periods, codec, notes) -> None:
             f"the {len(periods)} periods. Each comparison uses the units observed in both of "
             "its periods."
         )
-    if kind == "number" and len(periods) > 2 and len(np.unique(np.diff(periods))) > 1:
+    if len(periods) > 2 and len(np.unique(np.diff(periods))) > 1:
+        absent = np.setdiff1d(np.arange(periods[0], periods[-1] + 1), periods)
+        shown = ", ".join(str(v) for v in _relabel(absent[:4] + offset, kind, freq))
+        more = ", ..." if len(absent) > 4 else ""
         notes.append(
-            "The periods are not evenly spaced (some are absent from the whole panel); each "
-            "period is compared with the nearest earlier observed one."
+            f"The periods are not evenly spaced (some are absent from the whole panel: "
+            f"{shown}{more}); each period is compared with the nearest earlier observed one."
         )

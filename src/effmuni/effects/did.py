@@ -69,6 +69,7 @@ from ._panel import COHORT, TIME, UNIT, DidDataError, PreparedPanel, W, Y, prepa
 
 __all__ = [
     "ATT_GT_COLUMNS",
+    "COHORT_COLUMNS",
     "EVENT_STUDY_COLUMNS",
     "OVERALL_COLUMNS",
     "DidResult",
@@ -76,6 +77,7 @@ __all__ = [
 ]
 
 ATT_GT_COLUMNS = ("cohort", "time", "att", "se", "low", "high", "n_treated", "n_control")
+COHORT_COLUMNS = ("cohort", "att", "se", "low", "high", "n_units")
 EVENT_STUDY_COLUMNS = ("event_time", "att", "se", "low", "high")
 OVERALL_COLUMNS = ("att", "se", "low", "high")
 CONTROLS = ("not_yet_treated", "never_treated")
@@ -112,6 +114,9 @@ class DidResult:
         twice as often as its nominal level.
     notes : list of str
         Plain-English notes on the data and on what was left out or could not be estimated.
+    by_cohort : pandas.DataFrame
+        One row per cohort: ``cohort``, ``att`` (its post-treatment cells averaged),
+        ``se``, ``low``, ``high`` (pointwise), ``n_units``.
     """
 
     att_gt: pd.DataFrame
@@ -125,6 +130,7 @@ class DidResult:
     seed: int = 0
     n_bootstrap: int = 999
     weights: str | None = field(default=None)
+    by_cohort: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COHORT_COLUMNS))
 
     def __repr__(self) -> str:
         o = self.overall.iloc[0]
@@ -182,7 +188,7 @@ def staggered_did(
 
     Raises
     ------
-    effmuni.validate.DataError
+    effmuni.DataError
         (as :class:`DidDataError`) for a panel that cannot be analysed: missing columns,
         repeated unit-period rows, a non-numeric outcome, a cohort that changes within a unit,
         no treated unit or no comparison group (everyone treated at once).
@@ -213,10 +219,47 @@ def staggered_did(
         raise ValueError(f"confidence must be between 0 and 1, not {confidence!r}")
     if int(n_bootstrap) < 99:
         raise ValueError("n_bootstrap must be at least 99")
-    prep = prepare_panel(panel, unit, time, cohort, outcome, weights, control, int(anticipation))
-    notes = [_describe(prep, control, weights), *prep.notes]
-    fit = _fit(prep, control, int(anticipation), 1 - confidence, seed, n_bootstrap, notes)
+    prep, fit, gt, att_gt, notes = _cells(
+        panel, (unit, time, cohort, outcome, weights), control, int(anticipation),
+        1 - confidence, seed, int(n_bootstrap),
+    )  # fmt: skip
+    event_study = _event_study(fit, notes)
+    by_cohort = _by_cohort(fit, prep, notes)
+    with _library_notes(notes):
+        simple = fit.aggregate("simple").to_dataframe().iloc[0]
+    overall = pd.DataFrame(
+        {
+            "att": [float(simple["att"])],
+            "se": [float(simple["se"])],
+            "low": [float(simple["conf_int_lower"])],
+            "high": [float(simple["conf_int_upper"])],
+        }
+    )
+    pvalue, note = _pretrend_test(prep, gt, control, int(anticipation))
+    if note:
+        notes.append(note)
+    return DidResult(
+        att_gt=att_gt,
+        event_study=event_study,
+        overall=overall,
+        pretrend_pvalue=pvalue,
+        notes=notes,
+        control=control,
+        anticipation=int(anticipation),
+        confidence=float(confidence),
+        seed=int(seed),
+        n_bootstrap=int(n_bootstrap),
+        weights=weights,
+        by_cohort=by_cohort,
+    )
 
+
+def _cells(panel, columns, control, anticipation, alpha, seed, n_bootstrap):
+    """Check the panel, fit diff-diff and collect the estimable ATT(g, t) cells."""
+    unit, time, cohort, outcome, weights = columns
+    prep = prepare_panel(panel, unit, time, cohort, outcome, weights, control, anticipation)
+    notes = [_describe(prep, control, weights), *prep.notes]
+    fit = _fit(prep, control, anticipation, alpha, seed, n_bootstrap, notes)
     gt = pd.DataFrame(
         [
             {
@@ -255,32 +298,49 @@ def staggered_did(
             "n_control": gt["n_control"].astype(np.int64),
         }
     )
-    event_study = _event_study(fit, notes)
-    with _library_notes(notes):
-        simple = fit.aggregate("simple").to_dataframe().iloc[0]
-    overall = pd.DataFrame(
-        {
-            "att": [float(simple["att"])],
-            "se": [float(simple["se"])],
-            "low": [float(simple["conf_int_lower"])],
-            "high": [float(simple["conf_int_upper"])],
-        }
+    return prep, fit, gt, att_gt, notes
+
+
+def group_time_cells(
+    panel: pd.DataFrame,
+    unit: str,
+    time: str,
+    cohort: str,
+    outcome: str,
+    *,
+    control: str = "not_yet_treated",
+    weights: str | None = None,
+) -> tuple[pd.DataFrame, list[str]]:
+    """The ATT(g, t) cells of :func:`staggered_did` and its notes, without the aggregates,
+    the bootstrap and the pre-trend test (for callers that do their own inference).
+
+    Returns ``att_gt`` (``cohort``, ``time``, ``att``, ``n_treated``, ``n_control``; its
+    ``se``, ``low`` and ``high`` are diff-diff's analytic ones) and the notes.
+    """
+    if control not in CONTROLS:
+        raise ValueError(f"control must be one of {CONTROLS}, not {control!r}")
+    _, _, _, att_gt, notes = _cells(
+        panel, (unit, time, cohort, outcome, weights), control, 0, 0.05, 0, 0
     )
-    pvalue, note = _pretrend_test(prep, gt, control, int(anticipation))
-    if note:
-        notes.append(note)
-    return DidResult(
-        att_gt=att_gt,
-        event_study=event_study,
-        overall=overall,
-        pretrend_pvalue=pvalue,
-        notes=notes,
-        control=control,
-        anticipation=int(anticipation),
-        confidence=float(confidence),
-        seed=int(seed),
-        n_bootstrap=int(n_bootstrap),
-        weights=weights,
+    return att_gt, notes
+
+
+def _by_cohort(fit, prep: PreparedPanel, notes: list[str]) -> pd.DataFrame:
+    """Each cohort's post-treatment cells averaged (diff-diff's "group" aggregate)."""
+    with _library_notes(notes):
+        groups = fit.aggregate("group").to_dataframe()
+    groups = groups[groups["att"].notna()]
+    codes = groups["label"].astype(np.int64).to_numpy()
+    sizes = prep.data.drop_duplicates(UNIT)[COHORT].value_counts()
+    return pd.DataFrame(
+        {
+            "cohort": prep.label(codes),
+            "att": groups["att"].astype(float).to_numpy(),
+            "se": groups["se"].astype(float).to_numpy(),
+            "low": groups["conf_int_lower"].astype(float).to_numpy(),
+            "high": groups["conf_int_upper"].astype(float).to_numpy(),
+            "n_units": [int(sizes.get(c, 0)) for c in codes],
+        }
     )
 
 
