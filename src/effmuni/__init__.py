@@ -39,10 +39,12 @@ from .report import (
     municipality_report,
 )
 from .savings import (
+    ANNUAL_TOTAL_COLUMNS,
     ATTAINMENT_COLUMNS,
     PASSPORT_COLUMNS,
     POOL_COLUMNS,
     PROJECT_COLUMNS,
+    REDUCTION_COLUMNS,
     SAVINGS_COLUMNS,
     annual_effect,
     estimate_savings,
@@ -50,6 +52,7 @@ from .savings import (
     passport_savings,
     pool_savings,
     project_savings,
+    reduction_pct,
     target_attainment,
 )
 from .schema import TABLES, data_dictionary
@@ -58,6 +61,9 @@ from .timing import CASE_TIMING_COLUMNS, case_timings, split_at
 from .validate import DataError, ValidationReport, validate
 
 __all__ = [
+    "ANNUAL_TOTAL_COLUMNS",
+    "REDUCTION_COLUMNS",
+    "reduction_pct",
     "ATT_GT_COLUMNS",
     "EVENT_LOG_COLUMNS",
     "EVENT_STUDY_COLUMNS",

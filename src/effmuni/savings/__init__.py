@@ -29,11 +29,18 @@ from __future__ import annotations
 
 from ._bootstrap import MIN_CASES
 from ._common import CI_METHODS
-from .annual import HOURS_PER_FTE, annual_effect, evidence_summary
+from .annual import ANNUAL_TOTAL_COLUMNS, HOURS_PER_FTE, annual_effect, evidence_summary
 from .card import PASSPORT_COLUMNS, passport_savings
 from .cases import SAVINGS_COLUMNS, estimate_savings
 from .maps import MAP_METRICS, map_savings
-from .pooling import ATTAINMENT_COLUMNS, POOL_COLUMNS, pool_savings, target_attainment
+from .pooling import (
+    ATTAINMENT_COLUMNS,
+    POOL_COLUMNS,
+    REDUCTION_COLUMNS,
+    pool_savings,
+    reduction_pct,
+    target_attainment,
+)
 from .project import (
     CALENDAR_DAYS_PER_WORKDAY,
     MINUTES_PER_WORKDAY,
@@ -43,6 +50,9 @@ from .project import (
 from .tables import translate_table
 
 __all__ = [
+    "ANNUAL_TOTAL_COLUMNS",
+    "REDUCTION_COLUMNS",
+    "reduction_pct",
     "ATTAINMENT_COLUMNS",
     "CALENDAR_DAYS_PER_WORKDAY",
     "CI_METHODS",
