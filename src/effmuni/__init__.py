@@ -21,10 +21,12 @@ from .effects import (
 )
 from .io import EVENT_LOG_COLUMNS, EventLogError, log_summary, read_event_log
 from .maturity import (
+    SCORE_COLUMNS,
     LevelComparison,
     MaturityResult,
     cluster_maturity,
     compare_levels,
+    composite_scores,
     maturity_definitions,
     maturity_features,
     maturity_index,
@@ -61,6 +63,8 @@ from .timing import CASE_TIMING_COLUMNS, case_timings, split_at
 from .validate import DataError, ValidationReport, validate
 
 __all__ = [
+    "SCORE_COLUMNS",
+    "composite_scores",
     "ANNUAL_TOTAL_COLUMNS",
     "REDUCTION_COLUMNS",
     "reduction_pct",

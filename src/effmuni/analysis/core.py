@@ -20,10 +20,12 @@ from ..effects import (
 )
 from ..io import DataError
 from ..maturity import (
+    SCORE_COLUMNS,
     LevelComparison,
     MaturityResult,
     cluster_maturity,
     compare_levels,
+    composite_scores,
     maturity_features,
     maturity_index,
     municipality_context,
@@ -51,6 +53,7 @@ _TABLES = (
     "features",
     "context",
     "index",
+    "scores",
     "effects_overall",
     "effects_service",
     "effects_cohort",
@@ -99,6 +102,9 @@ class Analysis:
         support one (too few municipalities): ``notes`` says why.
     index : pandas.DataFrame
         The rule-based index (:func:`effmuni.maturity_index`), without level names.
+    scores : pandas.DataFrame
+        The composite score per municipality with a bootstrap interval over the features
+        (:func:`effmuni.composite_scores`): what the surfaces show when there are no groups.
     comparison : LevelComparison or None
         Groups versus the index (:func:`effmuni.compare_levels`).
     effects_overall, effects_service, effects_cohort, effects_event, effects_units, effects_notes : pandas.DataFrame
@@ -128,6 +134,7 @@ class Analysis:
     context: pd.DataFrame
     maturity: MaturityResult | None
     index: pd.DataFrame
+    scores: pd.DataFrame
     comparison: LevelComparison | None
     effects_overall: pd.DataFrame
     effects_service: pd.DataFrame
@@ -296,6 +303,13 @@ def _compute(dataset, c: AnalysisConfig) -> tuple[dict[str, pd.DataFrame], Matur
         t["notes"] = pd.DataFrame({"note": [f"maturity grouping not computed: {e}"]})
     index = maturity_index(t["features"])
     t["index"] = index.drop(columns=["index_level_name"], errors="ignore")
+    if maturity is not None:
+        n = max(10 * c.maturity_n_boot, 200)
+        t["scores"] = composite_scores(maturity, n_boot=n, confidence=c.confidence, seed=c.seed)
+    else:
+        t["scores"] = pd.DataFrame(
+            columns=list(SCORE_COLUMNS), index=pd.Index([], name="municipality_id")
+        ).astype("float64")
     t.update(_effects(dataset, c, t))
     return t, maturity
 

@@ -43,8 +43,11 @@ from .index import (
     maturity_index,
     maturity_index_levels,
 )
+from .scores import SCORE_COLUMNS, composite_scores
 
 __all__ = [
+    "SCORE_COLUMNS",
+    "composite_scores",
     "FEATURES",
     "FEATURE_GROUPS",
     "FOLLOWUP_TOLERANCE",
