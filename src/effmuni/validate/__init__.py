@@ -36,7 +36,8 @@ from ..io import (
 from ..schema import TABLE_ORDER, TABLES
 from ..text import check_lang, label
 from ._checks import TableCheck, reason, table_rules
-from ._problems import Problems, format_problem
+from ._problems import Problems, format_problem, group_count, grouped_lines
+from .services import service_rules
 
 __all__ = ["DataError", "ValidationReport", "format_problem", "validate"]  # DataError: from io
 
@@ -63,6 +64,9 @@ class ValidationReport:
         The rejected rows of each table as they were read, with ``_row`` and ``_problems``.
     lang : {"ru", "en"}
         The language of ``problem`` and ``_problems``.
+    unusable : list of str
+        Tables that could not be used at all: required and absent, unreadable, or missing a
+        required header. References to them are not checked (one problem says so).
     """
 
     source: str
@@ -72,6 +76,7 @@ class ValidationReport:
     rejected: dict[str, pd.DataFrame] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     lang: str = "ru"
+    unusable: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -94,14 +99,20 @@ class ValidationReport:
             written.append(path)
         return written
 
-    def describe_errors(self, limit: int | None = 20, *, lang: str | None = None) -> str:
+    def describe_errors(
+        self, limit: int | None = 20, *, lang: str | None = None, grouped: bool = False
+    ) -> str:
         """The errors as readable lines, ``file, row N, column: problem (value)``.
 
-        ``lang`` ("ru" or "en") defaults to the report's language.
+        ``lang`` ("ru" or "en") defaults to the report's language. With ``grouped`` the errors
+        are grouped by file, column and problem: one line a group with its number of rows and
+        its first rows, at most ``limit`` groups (:meth:`describe_problems`).
         """
         lang = check_lang(lang or self.lang)
         if self.errors.empty:
             return label("val_no_errors", lang, source=self.source)
+        if grouped:
+            return self.describe_problems(self.errors, limit=limit, lang=lang)
         lines = [label("val_n_problems", lang, source=self.source, n=len(self.errors))]
         shown = self.errors if limit is None else self.errors.head(limit)
         for r in shown.itertuples(index=False):
@@ -109,6 +120,37 @@ class ValidationReport:
         if limit is not None and len(self.errors) > limit:
             lines.append("  " + label("val_and_more", lang, n=len(self.errors) - limit))
         return "\n".join(lines)
+
+    def describe_problems(
+        self,
+        problems: pd.DataFrame,
+        *,
+        limit: int | None = 20,
+        examples: int = 3,
+        lang: str | None = None,
+    ) -> str:
+        """``problems`` (the report's ``errors``, ``warnings`` or a part of them) grouped.
+
+        The first line counts the problems and their kinds; then one line a kind (file,
+        column and problem), with its number of rows and first ``examples`` rows, at most
+        ``limit`` kinds.
+        """
+        lang = check_lang(lang or self.lang)
+        head = label(
+            "val_n_problems_grouped",
+            lang,
+            source=self.source,
+            n=len(problems),
+            groups=group_count(problems),
+        )
+        lines = grouped_lines(problems, lang, limit=limit, examples=examples)
+        return "\n".join([head] + ["  " + line for line in lines])
+
+    @property
+    def rows_left_out(self) -> pd.DataFrame:
+        """The errors that reject a row (those with a row number): what a lenient run leaves
+        out, and why."""
+        return self.errors[self.errors["row"].notna()]
 
     def __str__(self) -> str:  # pragma: no cover - convenience
         return self.describe_errors()
@@ -175,6 +217,17 @@ def _locate(path: Path, errors: Problems, warnings: Problems) -> dict[str, RawTa
     return raws
 
 
+def _declared_extract_date(path: Path):
+    """The extract date ``dataset.json`` declares (None when absent or not readable: the
+    loader reports a broken ``dataset.json`` itself)."""
+    from ..datasets import read_metadata  # the loader's reading of dataset.json
+
+    try:
+        return read_metadata(path).get("extract_date")
+    except ValueError:
+        return None
+
+
 def validate(path: str | Path, *, lang: str = "ru") -> ValidationReport:
     """Read and check a dataset, accepting or rejecting every row.
 
@@ -191,6 +244,16 @@ def validate(path: str | Path, *, lang: str = "ru") -> ValidationReport:
         ``ok``, ``errors``, ``warnings``, ``counts`` and the ``rejected`` rows. For every table
         ``rows_read == rows_accepted + rows_rejected``.
 
+    Notes
+    -----
+    Errors do not cascade from a table that cannot be used at all (a required table absent, a
+    file that cannot be read, a required header missing): that table gives one problem naming
+    the header and the Russian name expected, and every table referring to it one line
+    (``references_not_checked``) instead of a problem per row. The rows of such a dependent
+    table are checked in every other way and, when nothing else is wrong with them, counted
+    as accepted: their references are unchecked, not wrong. A reference to a *row* that was
+    rejected (an unknown stage, a bad date) still rejects the referring row, with its reason.
+
     Examples
     --------
     >>> import effmuni as em
@@ -202,11 +265,13 @@ def validate(path: str | Path, *, lang: str = "ru") -> ValidationReport:
     """
     check_lang(lang)
     path = Path(path)
+    extract_date = _declared_extract_date(path)
     errors, warnings = Problems(), Problems()
     raws = _locate(path, errors, warnings)
     source = path.name or str(path)
     path_failed = not raws and errors.has_path_problem()
     accepted_ids: dict[str, set[str]] = {}
+    unusable: set[str] = set()  # tables absent or unreadable: references to them not checked
     tables: dict[str, pd.DataFrame] = {}
     rejected: dict[str, pd.DataFrame] = {}
     counts = []
@@ -216,6 +281,7 @@ def validate(path: str | Path, *, lang: str = "ru") -> ValidationReport:
         if raw is None:
             if not spec.optional and not path_failed:
                 _file_problem(errors, source, Problem("missing_table", {"table": name}), name)
+                unusable.add(name)
             tables[name] = empty_table(name)
             accepted_ids[name] = set()
             continue
@@ -224,10 +290,13 @@ def validate(path: str | Path, *, lang: str = "ru") -> ValidationReport:
         if len(raw.frame.columns) and check.convert():
             check.check_duplicates()
             table_rules(check)
+            service_rules(check, tables, extract_date=extract_date)
             if any(c.references and c.references.startswith(name + ".") for c in spec.columns):
                 # a table referencing itself (successor_id) sees its own valid ids
                 accepted_ids[name] = set(check.values.loc[~check.reject, spec.key[0]].dropna())
-            check.check_references(accepted_ids)
+            check.check_references(accepted_ids, unusable)
+        else:
+            unusable.add(name)
         accepted, rej = check.result(lang)
         if accepted is None:
             accepted = empty_table(name)
@@ -270,4 +339,5 @@ def validate(path: str | Path, *, lang: str = "ru") -> ValidationReport:
         rejected=rejected,
         tables=tables,
         lang=lang,
+        unusable=[t for t in TABLE_ORDER if t in unusable],
     )

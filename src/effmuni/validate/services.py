@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .io import Problem
+from ..io import Problem
 
 __all__ = ["service_rules"]
 
