@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import nbformat
 import papermill as pm
 import pytest
@@ -66,9 +64,37 @@ def test_maturity_rank_and_level_match_the_clustering(ds):
 def test_savings_text_matches_annual_effect(ds):
     rep = em.municipality_report(ds, "cheboksary", config=CFG)
     a = rep.annual.iloc[0]
-    hours = f"{a['staff_hours']:,.0f}".replace(",", "\u00a0")
-    assert f"**{hours}** часов" in rep.savings_md()
-    assert re.search(r"интервал [\d\u00a0]+–[\d\u00a0]+ ч\)", rep.savings_md())
+    hours = em.text.fmt_number(a["staff_hours"])
+    text = rep.savings_md()
+    assert f"**{hours}** часов" in text
+    # fewer than 5 projects behind the total: no range is printed, the text says why
+    assert bool(a["citizen_days_no_interval"])
+    assert "надёжного интервала нет" in text and "интервал " not in text
+    # the regional total has enough projects for an honest interval
+    region = em.analyse(ds, CFG).annual_region.iloc[0]
+    assert region["citizen_days_low"] < region["citizen_days"] < region["citizen_days_high"]
+
+
+def test_one_estimate_per_project_in_the_table(ds):
+    rep = em.municipality_report(ds, "cheboksary", config=CFG)
+    table = rep.projects_table().set_index("Проект")
+    p = em.reduction_pct(rep.projects).set_index("project_id")
+    row = p.loc["P264"]  # case timings: the typical reduction and its own interval
+    shown = table.loc["P264", "Типичное сокращение ВПП, % (интервал)"]
+    assert shown.startswith(em.text.fmt_number(row["reduction_pct"]))
+    assert em.text.fmt_interval(row["reduction_pct_low"], row["reduction_pct_high"]) in shown
+
+
+def test_no_groups_shows_the_composite_score_and_the_index_cap(ds):
+    rep = em.municipality_report(ds, "kanash", config=CFG)
+    a = em.analyse(ds, CFG)
+    text = rep.maturity_md()
+    if a.maturity.k == 1:
+        assert "групп зрелости в данных нет" in text
+        assert em.text.fmt_signed(a.scores.loc["kanashsky", "maturity_score"], digits=2) in text
+    idx = a.index.loc["kanashsky"]
+    if idx["capped"]:
+        assert f"По баллу это уровень {int(idx['index_level_uncapped'])}" in text
 
 
 def test_unknown_municipality(ds):

@@ -17,6 +17,7 @@ from matplotlib.ticker import MaxNLocator
 from .analysis import Analysis, AnalysisConfig, analyse
 from .datasets import Dataset
 from .plots.style import COLORS, new_axes
+from .savings import reduction_pct
 from .text import (
     capitalize_first,
     check_lang,
@@ -25,6 +26,7 @@ from .text import (
     fmt_number,
     fmt_percent,
     fmt_quarter,
+    fmt_signed,
     label,
     md_escape,
     plural,
@@ -58,6 +60,10 @@ class MunicipalityReport:
     peers: pd.DataFrame  # feature, value, median, percentile
     as_of: pd.Timestamp
     synthetic: bool = False
+    score: pd.Series | None = None  # maturity_score with its interval (when no groups)
+    null_pvalue: float = float("nan")  # the no-structure test of the grouping
+    index_row: pd.Series | None = None  # the rule-based index of the municipality
+    effects_text: str = ""  # the services paragraph (causal effects), Markdown
 
     # ------------------------------------------------------------------ text
     def title_md(self) -> str:
@@ -111,9 +117,11 @@ class MunicipalityReport:
         if a is None or not (a["n_citizen"] or a["n_staff"]):
             return head + label("rep_savings_none", lang)
 
-        def ci(lo: float, hi: float, unit: str = "") -> str:
+        def ci(lo: float, hi: float, no_interval, unit: str = "") -> str:
+            if bool(no_interval) if pd.notna(no_interval) else False:
+                return label("rep_no_interval", lang)  # say so, never a narrow range
             if not (np.isfinite(lo) and np.isfinite(hi)) or round(lo) == round(hi):
-                return ""  # no spread behind the figure: say nothing, not "9–9"
+                return ""
             return label("rep_ci", lang, lo=fmt_number(lo, lang), hi=fmt_number(hi, lang),
                          unit=unit)  # fmt: skip
 
@@ -124,7 +132,11 @@ class MunicipalityReport:
                     "rep_savings_citizens",
                     lang,
                     days=fmt_number(a["citizen_days"], lang),
-                    days_ci=ci(a["citizen_days_low"], a["citizen_days_high"]),
+                    days_ci=ci(
+                        a["citizen_days_low"],
+                        a["citizen_days_high"],
+                        a.get("citizen_days_no_interval"),
+                    ),
                 )
             )
         if a["n_staff"] and round(a["staff_hours"]) != 0:
@@ -137,6 +149,7 @@ class MunicipalityReport:
                     hours_ci=ci(
                         a["staff_hours_low"],
                         a["staff_hours_high"],
+                        a.get("staff_hours_no_interval"),
                         "\u00a0" + label("desc_unit_hours", lang),
                     ),
                     fte=label("rep_fte", lang, fte=fmt_number(fte, lang, digits=1))
@@ -148,10 +161,13 @@ class MunicipalityReport:
             return head + label("rep_savings_none", lang)
         text = label("rep_savings_lead", lang) + " " + label("rep_and", lang).join(parts) + ". "
         text += label("rep_savings_apart", lang)
+        card = a.get("citizen_card_pct")
+        if card is not None and np.isfinite(card) and round(card) > 0:
+            text += " " + label("rep_card_share", lang, pct=fmt_number(card, lang))
         p = self.projects
         n, n_cases = len(p), int((p["source"] == "cases").sum())
         note = label(
-            "rep_savings_note",
+            "rep_savings_note" if n_cases else "rep_savings_note_none",
             lang,
             n_cases=n_cases,
             n=n,
@@ -160,6 +176,9 @@ class MunicipalityReport:
         n_reg = int(p["regulation_baseline"].fillna(False).sum())
         if n_reg:
             note += " " + label("rep_savings_regulation", lang, n_reg=n_reg)
+        not_mean = int(a.get("n_citizen_not_mean", 0) or 0)
+        if not_mean:
+            note += " " + label("rep_not_mean", lang, n=not_mean)
         t = self.attainment.iloc[0] if len(self.attainment) else None
         target = ""
         if t is not None and t["n_assessed"]:
@@ -173,36 +192,80 @@ class MunicipalityReport:
 
     def maturity_md(self) -> str:
         lang = self.lang
+        h = "## " + label("rep_h_maturity", lang) + "\n\n"
         if not self.level:
-            return "## {}\n\n{}".format(
-                label("rep_h_maturity", lang), label("rep_maturity_none", lang)
-            )
+            return h + label("rep_maturity_none", lang)
         peers = self.peers
         # a strength is above the regional median, room to grow below it: never the least bad
         above = peers.loc[peers["value"] > peers["median"]].sort_values(
             "percentile", ascending=False
         )
         below = peers.loc[peers["value"] < peers["median"]].sort_values("percentile")
-        text = label("rep_maturity_group", lang, level_name=self.level_name, level=self.level,
-                     k=self.k)  # fmt: skip
+        if self.k == 1 and self.score is not None:
+            # no distinct groups in the data: the composite score with its interval instead
+            s = self.score
+            text = label(
+                "rep_no_groups",
+                lang,
+                p=fmt_number(self.null_pvalue, lang, digits=2),
+                score=fmt_signed(s["maturity_score"], lang, digits=2),
+                ci=fmt_interval(
+                    s["maturity_score_low"], s["maturity_score_high"], lang=lang, digits=2
+                ),  # fmt: skip
+            )
+        else:
+            text = label("rep_maturity_group", lang, level_name=self.level_name,
+                         level=self.level, k=self.k)  # fmt: skip
         text += " " + (
-            label("rep_strengths", lang, items=", ".join(above["feature_label"].head(3)))
+            label("rep_strengths", lang, items="; ".join(above["feature_label"].head(3)))
             if len(above)
             else label("rep_strengths_none", lang)
         )
         if len(below):
             text += " " + label(
-                "rep_weaknesses", lang, items=", ".join(below["feature_label"].head(3))
+                "rep_weaknesses", lang, items="; ".join(below["feature_label"].head(3))
             )
+        text += self._index_sentence()
         caveat = label(
-            "rep_caveat",
+            "rep_caveat_scores" if self.k == 1 else "rep_caveat",
             lang,
             n=self.n_municipalities,
             word=plural(self.n_municipalities, "word_municipalities_of", lang=lang),
         )
         if self.synthetic:
             caveat += " " + label("rep_caveat_synthetic", lang)
-        return "## {}\n\n{}\n\n*{}*".format(label("rep_h_maturity", lang), text, caveat)
+        return h + text + "\n\n*" + caveat + "*"
+
+    def _index_sentence(self) -> str:
+        """The rule-based index: its level, and the level before the model-institution cap."""
+        i = self.index_row
+        if i is None or pd.isna(i.get("index_level")):
+            return ""
+        lang = self.lang
+        level = int(i["index_level"])
+        text = " " + label(
+            "rep_index",
+            lang,
+            level=level,
+            name=label(f"maturity_index_level_{level}", lang),
+            score=fmt_number(i["index_score"], lang),
+        )
+        if bool(i.get("capped", False)) and pd.notna(i.get("index_level_uncapped")):
+            cap = int(i["index_cap_level"])
+            text += " " + label(
+                "rep_index_capped",
+                lang,
+                uncapped=int(i["index_level_uncapped"]),
+                cap=cap,
+                needed=label(f"maturity_index_gate_{cap + 1}", lang),
+            )
+        return text
+
+    def effects_md(self) -> str:
+        """The services paragraph: the causal effect of the projects on service lead times."""
+        if not self.effects_text:
+            return ""
+        return "## " + label("rep_h_effects", self.lang) + "\n\n" + self.effects_text
 
     # ------------------------------------------------------------------ tables
     def projects_table(self) -> pd.DataFrame:
@@ -210,11 +273,13 @@ class MunicipalityReport:
 
         The reduction is text: the percentage, with its interval where case timings give one.
         """
-        p = self.projects.sort_values("start_date", kind="stable")
+        p = reduction_pct(self.projects.sort_values("start_date", kind="stable"))
 
         def reduction(r) -> str:
-            text = fmt_number(r.saving_pct, self.lang)
-            ci = fmt_interval(r.saving_pct_low, r.saving_pct_high, lang=self.lang)
+            # the one primary statistic of every surface: the typical lead-time reduction
+            # 100 × (1 − ratio of geometric means), positive = faster, with its own interval
+            text = fmt_number(r.reduction_pct, self.lang)
+            ci = fmt_interval(r.reduction_pct_low, r.reduction_pct_high, lang=self.lang)
             return f"{text} ({ci})" if ci and text != "—" else text
 
         t = pd.DataFrame(
@@ -370,6 +435,16 @@ def municipality_report(
     else:
         peers = pd.DataFrame(columns=["feature", "feature_label", "value", "median", "percentile"])
         level, rank = 0, 0
+    score = analysis.scores.loc[placed] if placed in analysis.scores.index else None
+    index_row = analysis.index.loc[placed] if placed in analysis.index.index else None
+    services = dataset.projects.dropna(subset=["service_id"]) if (
+        "service_id" in dataset.projects) else dataset.projects.iloc[:0]  # fmt: skip
+    service_names = dict(zip(services["service_id"], services["process_name"], strict=True))
+    from .effects import municipality_effects_text
+
+    effects_text = municipality_effects_text(
+        analysis, municipality, lang=lang, names=service_names
+    )
     as_of = dataset.extract_date
     return MunicipalityReport(
         municipality_id=municipality,
@@ -388,6 +463,12 @@ def municipality_report(
         peers=peers,
         as_of=as_of if as_of is not None else pd.Timestamp("today").normalize(),
         synthetic=dataset.synthetic,
+        score=score,
+        null_pvalue=float(getattr(maturity, "null_pvalue", float("nan")) or float("nan"))
+        if maturity is not None
+        else float("nan"),
+        index_row=index_row,
+        effects_text=effects_text,
     )
 
 

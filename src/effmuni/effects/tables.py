@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from ..text import MISSING, check_lang, fmt_number, label
+from ..text import MISSING, check_lang, fmt_number, label, md_escape, plural
 
 __all__ = [
     "effects_note_table",
@@ -132,12 +132,16 @@ def pretrend_sentence(effects, lang: str = "ru") -> str:
     return label("eff_pretrend_text", lang, p=fmt_number(p, lang, digits=3), verdict=verdict)
 
 
-def municipality_effects_text(analysis, municipality_id: str, *, lang: str = "ru") -> str:
+def municipality_effects_text(
+    analysis, municipality_id: str, *, lang: str = "ru", names: Mapping[str, str] | None = None
+) -> str:
     """A paragraph for one municipality's report: its services with an implemented project
     and the region's causal effect next to the before/after figure.
 
     ``analysis`` is an :class:`effmuni.Analysis`; when its effects were not computed the
-    paragraph says why.
+    paragraph says why. ``names`` gives the services' display names (``service_id`` → name,
+    e.g. the process names of the projects that changed them); every name is escaped for
+    Markdown.
 
     Examples
     --------
@@ -154,7 +158,8 @@ def municipality_effects_text(analysis, municipality_id: str, *, lang: str = "ru
     o = effects.overall.iloc[0]
     u = effects.units
     mine = u[(u["municipality_id"] == municipality_id) & (u["status"] == "treated")]
-    services = ", ".join(sorted(str(s) for s in mine["service_id"]))
+    shown = [(names or {}).get(str(s), str(s)) for s in mine["service_id"]]
+    services = ", ".join(md_escape(n) for n in sorted(set(shown)))
     values = {
         "pct": fmt_number(o["reduction_pct"], lang, digits=1),
         "low": fmt_number(o["reduction_pct_low"], lang, digits=1),
@@ -163,4 +168,6 @@ def municipality_effects_text(analysis, municipality_id: str, *, lang: str = "ru
     }
     if mine.empty:
         return label("rep_eff_municipality_none", lang, **values)
-    return label("rep_eff_municipality", lang, n=len(mine), services=services, **values)
+    n = len(mine)
+    word = plural(n, "word_services_dat", lang=lang)
+    return label("rep_eff_municipality", lang, n=n, word=word, services=services, **values)

@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ..text import MISSING, check_lang, label
@@ -129,7 +130,10 @@ def maturity_index(
     pandas.DataFrame
         Index as ``features``; columns ``index_score`` (0–100), ``index_level`` (1–5),
         ``index_level_name``, ``capped`` (True where the model-institution gate lowered the
-        level) and one ``aspect_<name>`` sub-score (0–100) per aspect present. A missing
+        level), ``index_level_uncapped`` (the level the score alone gives),
+        ``index_cap_level`` (the highest level the municipality's best model institution
+        allows: 2 without one, 3 local, 4 regional, 5 federal) and one ``aspect_<name>``
+        sub-score (0–100) per aspect present. A missing
         feature value is left out of that municipality's weighted mean.
 
     Examples
@@ -170,10 +174,12 @@ def maturity_index(
     score = wmean(att, wv)
     by_score = 1 + sum((score >= t).astype(int) for t in INDEX_THRESHOLDS)
     level = by_score.where(score.notna())
+    uncapped = level.copy()
     capped = pd.Series(False, index=x.index)
+    cap = pd.Series(np.nan, index=x.index)
     if "top_model_level" in x.columns:
         top = x["top_model_level"].fillna(0).clip(0, 3).round().astype(int)
-        cap = top.map(_MODEL_GATE)
+        cap = top.map(_MODEL_GATE).astype("float64")
         capped = (level > cap).fillna(False)
         level = level.where(~capped, cap)
     out = pd.DataFrame(
@@ -184,6 +190,8 @@ def maturity_index(
                 lambda v: label(f"maturity_index_level_{int(v)}", lang) if pd.notna(v) else pd.NA
             ).astype("string"),
             "capped": capped.astype(bool),
+            "index_level_uncapped": uncapped.astype("Int64"),
+            "index_cap_level": cap.astype("Int64"),
         },
         index=x.index,
     )

@@ -89,7 +89,9 @@ def fmt_interval(lo, hi, *, lang: str = "ru", digits: int = 0, percent: bool = F
     a, b = f(lo, lang, digits=digits), f(hi, lang, digits=digits)
     if percent:
         a = a.replace("\u00a0%", "").replace("%", "")
-    return f"{a}\u2013{b}"
+    # an en dash between two negatives reads as a third minus: use an ellipsis then
+    sep = "\u2026" if float(hi) < 0 else "\u2013"
+    return f"{a}{sep}{b}"
 
 
 def fmt_date(d, lang: str = "ru") -> str:
