@@ -13,7 +13,14 @@ import pandas as pd
 from ..text import check_lang, label
 from .style import COLORS, new_axes
 
-__all__ = ["feature_heatmap", "level_colors", "level_profiles", "pca_biplot", "silhouette_plot"]
+__all__ = [
+    "feature_heatmap",
+    "level_colors",
+    "level_profiles",
+    "pca_biplot",
+    "score_plot",
+    "silhouette_plot",
+]
 
 
 #: indices into COLORS["levels"] (red = least mature … blue = most) for k levels
@@ -326,4 +333,46 @@ def level_profiles(result, *, lang: str = "ru", ax=None):
         bbox_to_anchor=(1.01, 1.0),
     )
     ax.set_title(label("maturity_fig_profiles", lang))
+    return fig
+
+
+def score_plot(scores: pd.DataFrame, context=None, *, lang: str = "ru", ax=None):
+    """Composite maturity score of every municipality with its bootstrap interval.
+
+    What to show when :func:`effmuni.cluster_maturity` finds no distinct groups (k = 1):
+    a continuum, not levels. 0 is the average municipality; overlapping intervals mean the
+    order between two municipalities depends on which features are counted.
+
+    Examples
+    --------
+    >>> import effmuni as em
+    >>> from effmuni.plots.maturity import score_plot
+    >>> r = em.cluster_maturity(em.maturity_features(em.load_dataset()), k=2, n_boot=0)
+    >>> fig = score_plot(em.composite_scores(r, n_boot=100), lang="en")
+    >>> len(fig.axes[0].lines) >= 1
+    True
+    """
+    check_lang(lang)
+    s = scores.sort_values("maturity_score", kind="stable")
+    names = _names(s.index, context, lang)
+    fig, ax = new_axes(ax, figsize=(8, max(4.0, 0.28 * len(s) + 2.0)))
+    y = np.arange(len(s))
+    lo = (s["maturity_score"] - s["maturity_score_low"]).to_numpy(dtype=float)
+    hi = (s["maturity_score_high"] - s["maturity_score"]).to_numpy(dtype=float)
+    ax.errorbar(
+        s["maturity_score"].to_numpy(dtype=float),
+        y,
+        xerr=np.vstack([np.nan_to_num(lo), np.nan_to_num(hi)]),
+        fmt="o",
+        color=COLORS["after"],
+        ecolor="0.55",
+        capsize=2,
+        ms=4,
+    )
+    ax.axvline(0, color="0.3", lw=0.8, ls="--")
+    ax.set_yticks(y)
+    ax.set_yticklabels(names.loc[s.index].tolist(), fontsize=7.5)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel(label("maturity_fig_score_x", lang))
+    ax.set_title(label("maturity_fig_score", lang))
     return fig
