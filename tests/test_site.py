@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from conftest import DATA, edit
 from openpyxl import load_workbook
+from test_excel import check_workbook
 
 import effmuni as em
 from effmuni.site import FRONT_COLUMNS, front_table, write_site
@@ -69,12 +70,93 @@ def test_the_page_is_readable_offline_and_printable(sample_site):
     assert (out / "summary.xlsx").exists() and (out / "cheboksary.xlsx").exists()
 
 
+@pytest.fixture(scope="module")
+def batch_site(sample_site, tmp_path_factory):
+    """The folder a batch run leaves: reports beside the workbooks, one municipality failed."""
+    ds, a, _, _ = sample_site
+    out = tmp_path_factory.mktemp("batch_site")
+    ids = ds.municipalities["municipality_id"].tolist()
+    failed = "kanash"
+    for m in ids:
+        if m != failed:
+            (out / f"{m}.html").write_text("<!DOCTYPE html>", encoding="utf-8")
+    summary = pd.DataFrame(
+        {
+            "municipality_id": ids,
+            "status": ["failed" if m == failed else "ok" for m in ids],
+            "html": ["" if m == failed else str(out / f"{m}.html") for m in ids],
+        }
+    )
+    write_site(ds, a, out, summary=summary)
+    return ds, a, out, failed
+
+
 def test_summary_workbook_holds_the_same_table(sample_site):
     ds, a, out, _ = sample_site
-    ws = load_workbook(out / "summary.xlsx").active
+    check_workbook(out / "summary.xlsx")
+    wb = load_workbook(out / "summary.xlsx")
+    assert wb.sheetnames == ["Сводка"]
+    ws = wb.active
     header = [c.value for c in ws[1]]
-    assert header[:2] == ["Муниципалитет", "Наименование"]
+    assert header[:2] == ["Муниципалитет", "Кварталов с новым проектом"]
+    assert header[-1] == "Код муниципалитета" and "Статус" not in header  # no batch run here
     assert ws.max_row == len(ds.municipalities) + 1
+    table = front_table(ds, a)
+    assert [c.value for c in ws["A"][1:]] == table["name"].tolist()  # the page's order
+    assert ws.freeze_panes == "B2"
+    days = header.index("Время граждан, дн. в год")
+    for row, expected in zip(ws.iter_rows(min_row=2), table["citizen_days"], strict=True):
+        cell = row[days]
+        if pd.isna(expected):
+            assert cell.value is None
+        else:  # the figure itself, shown without decimals
+            assert cell.data_type == "n" and cell.value == pytest.approx(expected)
+            assert cell.number_format == "#,##0"
+    groups = header.index("Группа зрелости")
+    assert all(r[groups] for r in ws.iter_rows(min_row=2, values_only=True))
+
+
+def test_summary_workbook_links_the_reports_and_workbooks_of_the_folder(batch_site):
+    ds, _, out, failed = batch_site
+    path = out / "summary.xlsx"
+    check_workbook(path)
+    ws = load_workbook(path).active
+    header = [c.value for c in ws[1]]
+    report, workbook = header.index("Отчёт") + 1, header.index("Таблицы Excel") + 1
+    status = header.index("Статус") + 1
+    links = 0
+    for i in range(2, ws.max_row + 1):
+        for j in (report, workbook):
+            cell = ws.cell(row=i, column=j)
+            if cell.value is None:
+                continue
+            assert cell.hyperlink is not None and cell.hyperlink.target == cell.value
+            assert (out / cell.hyperlink.target).is_file(), cell.value  # relative to the folder
+            width = ws.column_dimensions[cell.column_letter].width
+            assert width >= len(cell.value), (cell.value, width)  # no file name cut off
+            links += 1
+    assert links == 2 * len(ds.municipalities) - 1  # the failed unit has no report
+    code = header.index("Код муниципалитета") + 1
+    rows = {ws.cell(row=i, column=code).value: i for i in range(2, ws.max_row + 1)}
+    assert ws.cell(row=rows[failed], column=report).value is None
+    assert ws.cell(row=rows[failed], column=status).value == "ошибка"
+    assert {ws.cell(row=i, column=status).value for i in rows.values()} == {"готов", "ошибка"}
+
+
+def test_municipality_workbooks_are_readable(batch_site):
+    ds, _, out, _ = batch_site
+    for m in ds.municipalities["municipality_id"]:
+        check_workbook(out / f"{m}.xlsx")
+    wb = load_workbook(out / "cheboksary.xlsx")
+    assert wb.sheetnames[0] == "Сводка"
+    assert set(wb.sheetnames[1:]) <= {"Экономия по проектам", "Годовой эффект", "Достижение целей"}
+    head = [c.value for c in wb["Сводка"][1]]
+    assert "Таблицы Excel" not in head  # no link to the workbook itself
+    row = [c for c in wb["Сводка"][2]]
+    link = row[head.index("Отчёт")]
+    assert link.hyperlink.target == "cheboksary.html" and (out / "cheboksary.html").is_file()
+    annual = wb["Годовой эффект"]
+    assert annual["A2"].value == "город Чебоксары"  # the name, not the code
 
 
 def test_names_from_the_data_are_escaped(tmp_path):

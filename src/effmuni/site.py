@@ -31,7 +31,7 @@ from .text import (
     label,
 )
 
-__all__ = ["FRONT_COLUMNS", "front_table", "write_site"]
+__all__ = ["FRONT_COLUMNS", "WORKBOOK_COLUMNS", "front_table", "write_site"]
 
 #: the columns of :func:`front_table` (one row per municipality)
 FRONT_COLUMNS = (
@@ -341,14 +341,16 @@ def write_site(
     for m in table["municipality_id"]:
         part = analysis.scope(m) if m in set(analysis.savings["municipality_id"]) else None
         frames = {}
-        if part is not None:
-            frames = {
-                label("sheet_savings", lang): part["savings"],
-                label("sheet_annual", lang): part["annual"],
-                label("sheet_attainment", lang): part["attainment"],
-            }
         row = table.loc[table["municipality_id"] == m]
-        frames = {label("site_sheet_summary", lang): _shown(row, lang), **frames}
+        if part is not None:
+            name = row["name"].iloc[0]
+            frames = {
+                label("sheet_savings", lang): _named(part["savings"], name),
+                label("sheet_annual", lang): _named(part["annual"], name),
+                label("sheet_attainment", lang): _named(part["attainment"], name),
+            }
+        shown = _shown(row, lang).drop(columns="workbook")  # not a link to itself
+        frames = {label("site_sheet_summary", lang): shown, **frames}
         tmp = out / f".{m}.{os.getpid()}.tmp.xlsx"
         write_tables(frames, tmp, lang=lang)
         os.replace(tmp, out / f"{m}.xlsx")
@@ -361,6 +363,38 @@ def write_site(
     return index
 
 
+#: the columns of ``summary.xlsx``: the index page's table, one number a column (the file
+#: names in ``report`` and ``workbook`` are relative hyperlinks; the code last, for analysts)
+WORKBOOK_COLUMNS = (
+    "municipality",
+    "quarters_with_project",
+    "quarters_alive",
+    "model_institutions",
+    "citizen_days",
+    "citizen_days_low",
+    "citizen_days_high",
+    "staff_hours",
+    "staff_hours_low",
+    "staff_hours_high",
+    "maturity_group",
+    "report",
+    "workbook",
+    "status",
+    "municipality_code",
+)
+
+
+def _named(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """A table of one municipality with its name, not its code, in ``municipality_id``."""
+    if "municipality_id" not in frame.columns:
+        return frame
+    return frame.assign(municipality_id=pd.Series(name, index=frame.index, dtype=object))
+
+
 def _shown(table: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The front table for a workbook: no internal columns."""
-    return table.drop(columns=["status", "maturity_level"], errors="ignore")
+    """The front table for a workbook: the name first, the run status only after a batch run."""
+    out = table.rename(columns={"name": "municipality", "municipality_id": "municipality_code"})
+    out = out[list(WORKBOOK_COLUMNS)]
+    if not (out["status"].astype(str) != "").any():
+        out = out.drop(columns="status")
+    return out

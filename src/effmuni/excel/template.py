@@ -1,9 +1,4 @@
-"""Excel and CSV files for officials: result tables and the empty data-entry template.
-
-:func:`write_tables` exports result tables with translated headers (Russian by default), numbers
-stored as numbers, and text cells that begin with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage
-return) neutralised with a leading apostrophe, so no formula runs when an official opens the file
-(the OWASP "CSV injection" rule, applied to both formats).
+"""The empty data-entry workbook (``effmuni template``) and the Russian words it offers.
 
 The template has one sheet per table, named in Russian, with the Russian headers of the data
 dictionary, a note on every header (meaning, format, unit), drop-down lists of the Russian words
@@ -14,106 +9,12 @@ values, units and meanings. :func:`effmuni.load_dataset` reads a filled template
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from pathlib import Path
 
-import pandas as pd
+from ..schema import TABLE_ORDER, TABLES, Column, Table
+from ..text import catalogue, label
 
-from .schema import TABLE_ORDER, TABLES, Column, Table
-from .text import catalogue, check_lang, label, translate_columns
-
-__all__ = ["entry_words", "neutralise_text", "write_tables", "write_template"]
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_text(values: pd.Series) -> pd.Series:
-    """Prefix text cells that a spreadsheet would run as a formula with an apostrophe.
-
-    Non-text columns are returned unchanged (a negative number stays a number).
-
-    Examples
-    --------
-    >>> neutralise_text(pd.Series(["=1+1", "ok", "-x"])).tolist()
-    ["'=1+1", 'ok', "'-x"]
-    """
-    if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
-        return values
-    text = values.astype("string")
-    risky = text.str.startswith(_FORMULA_START).fillna(False).to_numpy(dtype=bool)
-    if not risky.any():
-        return values
-    out = values.astype(object).copy()
-    out[risky] = ("'" + text[risky]).to_numpy(dtype=object)
-    return out
-
-
-def _safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for col in out.columns:
-        s = out[col]
-        if pd.api.types.is_string_dtype(s) or s.dtype == object:
-            out[col] = neutralise_text(s)
-    return out
-
-
-def write_tables(
-    tables: pd.DataFrame | Mapping[str, pd.DataFrame],
-    path: str | Path,
-    *,
-    lang: str = "ru",
-    index: bool = False,
-) -> Path:
-    """Write result tables to ``.xlsx`` (one sheet per table) or ``.csv`` (one table).
-
-    Parameters
-    ----------
-    tables : DataFrame or mapping of sheet name to DataFrame
-        The tables, with canonical column names (translated on the way out).
-    path : str or Path
-        ``.xlsx`` or ``.csv``; parent folders are created.
-    lang : {"ru", "en"}
-        Language of the headers.
-    index : bool
-        Write the index as the first column(s).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> df = pd.DataFrame({"project_id": ["=cmd"], "saving": [1.5]})
-    >>> p = write_tables(df, tempfile.mkdtemp() + "/out.csv", lang="en")
-    >>> p.read_text(encoding="utf-8-sig").splitlines()[1]
-    "'=cmd,1.5"
-    """
-    check_lang(lang)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frames = {"table": tables} if isinstance(tables, pd.DataFrame) else dict(tables)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        if len(frames) != 1:
-            raise ValueError(
-                f"{path.name}: a CSV file holds one table; use .xlsx for {len(frames)}"
-            )
-        (frame,) = frames.values()
-        translate_columns(_safe_frame(frame), lang).to_csv(path, index=index, encoding="utf-8-sig")
-        return path
-    if suffix != ".xlsx":
-        raise ValueError(f"{path.name}: output must end in .xlsx or .csv")
-    from openpyxl.utils import get_column_letter
-
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for sheet, frame in frames.items():
-            out = translate_columns(_safe_frame(frame), lang)
-            name = str(sheet)[:31]
-            out.to_excel(writer, sheet_name=name, index=index)
-            ws = writer.sheets[name]
-            ws.freeze_panes = "B2" if index else "A2"
-            for i, col in enumerate(out.columns, start=1 + (out.index.nlevels if index else 0)):
-                ws.column_dimensions[get_column_letter(i)].width = max(
-                    10, min(45, len(str(col)) + 2)
-                )
-    return path
+__all__ = ["REFERENCE_SHEETS", "entry_words", "write_template"]
 
 
 #: sheets a workbook may carry besides the tables; the loader ignores them silently
