@@ -91,9 +91,12 @@ def project_savings(
         As in :func:`estimate_savings`.
     as_of : str or datetime, optional
         The extract date of the case timings: open cases are right-censored at it (as in
-        :func:`estimate_savings`). None: the extract date the dataset declares
-        (``dataset.json``), else each project's latest receipt or completion date, with a note
-        in the projects that have open cases.
+        :func:`estimate_savings`). None: each project's own extract, its latest receipt or
+        completion date, with a note in the projects that have open cases. Case timings are
+        exported per project at the end of its measurement window, so the dataset's
+        ``extract_date`` (the date of the registry export) is *not* used for them: a case
+        still open when its project's timings were exported is unknown after that, not open
+        until the registry was exported.
 
     Returns
     -------
@@ -134,8 +137,6 @@ def project_savings(
                 f"unknown municipality {municipality!r}; known: {', '.join(sorted(known))}"
             )
         proj = proj[proj["municipality_id"] == municipality]
-    if as_of is None and getattr(dataset, "extract_date_declared", False):
-        as_of = dataset.extract_date
     out = proj.reindex(columns=list(PROJECT_COLUMNS[:8])).reset_index(drop=True)
     ids = out["project_id"]
     cases = dataset.cases[dataset.cases["project_id"].isin(ids)]
