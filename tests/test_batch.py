@@ -89,7 +89,7 @@ def test_success_html_index_and_summaries(echo_nb, tmp_path):
     from openpyxl import load_workbook
 
     ws = load_workbook(out / "summary.xlsx").active
-    assert [c.value for c in ws[1]][:2] == ["Муниципалитет", "Наименование"]
+    assert ws.cell(1, 1).value == "Муниципалитет" and ws.cell(2, 1).value == "Канаш"
     assert not list(out.glob(".*"))  # no temporary files left
 
 
