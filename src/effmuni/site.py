@@ -27,6 +27,7 @@ from .text import (
     fmt_date,
     fmt_interval,
     fmt_number,
+    fmt_signed,
     html_escape,
     label,
 )
@@ -48,6 +49,9 @@ FRONT_COLUMNS = (
     "staff_hours_high",
     "maturity_level",
     "maturity_group",
+    "maturity_score",
+    "maturity_score_low",
+    "maturity_score_high",
     "report",
     "workbook",
     "status",
@@ -113,6 +117,13 @@ def front_table(dataset, analysis, *, summary: pd.DataFrame | None = None, lang:
     else:
         out["maturity_level"] = pd.array([pd.NA] * len(out), dtype="Int64")
         out["maturity_group"] = pd.array([pd.NA] * len(out), dtype="string")
+    scores = analysis.scores
+    successor = muni["successor_id"].reindex(out.index) if "successor_id" in muni else None
+    for col in ("maturity_score", "maturity_score_low", "maturity_score_high"):
+        value = scores[col].reindex(out.index) if col in scores else pd.Series(np.nan, out.index)
+        if successor is not None and col in scores:
+            value = value.fillna(successor.map(scores[col]))
+        out[col] = value.astype("float64")
     out["report"] = ""
     out["status"] = ""
     if summary is not None and len(summary):
@@ -161,7 +172,10 @@ def _regional_summary(dataset, analysis, lang: str) -> str:
             "<p>" + html_escape(label("site_rule", lang, share=fmt_number(share, lang))) + "</p>"
         )
     m = analysis.maturity
-    if m is not None:
+    if m is not None and int(m.k) == 1:
+        p = fmt_number(getattr(m, "null_pvalue", float("nan")), lang, digits=2)
+        parts.append("<p>" + html_escape(label("site_no_groups", lang, p=p)) + "</p>")
+    elif m is not None:
         sizes = ", ".join(
             f"{name}: {int(n)}" for name, n in zip(m.level_names(lang), m.sizes, strict=True)
         )
@@ -233,11 +247,22 @@ def _cell(text: str, value=None, numeric: bool = False, link: str = "") -> str:
     return f'<td class="{cls}" data-v="{html_escape(v)}">{inner}</td>'
 
 
-def _rows(table: pd.DataFrame, lang: str) -> str:
+def _no_groups(analysis) -> bool:
+    """True when the data show no distinct maturity groups: scores are shown instead."""
+    return analysis.maturity is not None and int(analysis.maturity.k) == 1
+
+
+def _rows(table: pd.DataFrame, lang: str, no_groups: bool = False) -> str:
     rows = []
     for r in table.itertuples(index=False):
         q = f"{r.quarters_with_project} / {r.quarters_alive}" if r.quarters_alive else "—"
         group = "—" if pd.isna(r.maturity_group) else str(r.maturity_group)
+        maturity = _cell(group, None if pd.isna(r.maturity_level) else int(r.maturity_level))
+        if no_groups:  # a continuum: the composite score with its interval, sortable by it
+            ci = fmt_interval(r.maturity_score_low, r.maturity_score_high, lang=lang, digits=2)
+            text = fmt_signed(r.maturity_score, lang, digits=2)
+            text = f"{text} ({ci})" if ci and text != "—" else text
+            maturity = _cell(text, r.maturity_score, numeric=True)
         cells = [
             _cell(r.name, None, link=r.report),
             _cell(q, r.quarters_with_project, numeric=True),
@@ -252,7 +277,7 @@ def _rows(table: pd.DataFrame, lang: str) -> str:
                 r.staff_hours,
                 numeric=True,
             ),
-            _cell(group, None if pd.isna(r.maturity_level) else int(r.maturity_level)),
+            maturity,
             _cell(label("site_workbook", lang), None, link=r.workbook),
         ]
         cls = ' class="failed"' if r.status == "failed" else ""
@@ -282,7 +307,7 @@ def _page(dataset, analysis, table: pd.DataFrame, lang: str, failed: list[str]) 
         ("site_col_models", True),
         ("site_col_citizen_days", True),
         ("site_col_staff_hours", True),
-        ("site_col_group", False),
+        ("site_col_score", True) if _no_groups(analysis) else ("site_col_group", False),
         ("site_col_workbook", False),
     ]
     head = "".join(
@@ -310,7 +335,7 @@ def _page(dataset, analysis, table: pd.DataFrame, lang: str, failed: list[str]) 
 <p class="noprint caveat">{html_escape(label("site_sort_hint", lang))}</p>
 <table class="sortable"><thead><tr>{head}</tr></thead>
 <tbody>
-{_rows(table, lang)}
+{_rows(table, lang, _no_groups(analysis))}
 </tbody></table>
 {failed_html}
 <p class="caveat">{" ".join(html_escape(c) for c in caveats)}</p>
@@ -377,6 +402,9 @@ WORKBOOK_COLUMNS = (
     "staff_hours_low",
     "staff_hours_high",
     "maturity_group",
+    "maturity_score",
+    "maturity_score_low",
+    "maturity_score_high",
     "report",
     "workbook",
     "status",
