@@ -30,6 +30,7 @@ import pandas as pd
 
 from .calendar import workdays_between
 from .io import MOSCOW_TZ
+from .io.logframe import known_codes
 
 __all__ = ["CASE_TIMING_COLUMNS", "case_timings", "split_at"]
 
@@ -291,6 +292,13 @@ def _case_codes(case: pd.Series) -> tuple[np.ndarray, pd.Series, bool]:
     values = case.array
     if len(values) == 0:
         return np.zeros(0, dtype=np.int64), case.reset_index(drop=True), True
+    known = known_codes(case)  # read_event_log's codes (CSV): no comparing of text needed
+    if known is not None:
+        codes = known[0]
+        step = np.diff(codes)
+        if len(codes) and codes[0] == 0 and bool(np.all((step == 0) | (step == 1))):
+            heads = np.flatnonzero(np.r_[True, step != 0])
+            return codes.astype(np.int64), pd.Series(values.take(heads)), True
     change = np.asarray(values[1:] != values[:-1], dtype=bool)
     heads = np.flatnonzero(np.r_[True, change])
     head_ids = values.take(heads)
@@ -308,10 +316,14 @@ def _distinct_per_case(
     activity: pd.Series, order: np.ndarray | None, seg: np.ndarray, codes: np.ndarray, n_cases: int
 ) -> np.ndarray:
     """Number of distinct (non-missing) activities of each case."""
-    act, uniques = pd.factorize(activity, sort=False)  # missing: -1
+    known = known_codes(activity)  # read_event_log's codes (CSV), else hashed here
+    if known is not None:
+        act, k = known
+    else:
+        act, uniques = pd.factorize(activity, sort=False)  # missing: -1
+        k = len(uniques)
     if order is not None:
         act = act[order]
-    k = len(uniques)
     if len(act) == 0 or k == 0:
         return np.zeros(n_cases, dtype=np.int64)
     if k <= 64:
@@ -337,8 +349,13 @@ def _resource_changes(
     Events without a resource are dropped; the remaining neighbours (in ``order``, if given)
     are compared directly, without hashing. ``differ[j]`` compares known events j and j + 1.
     """
-    known = resource.notna().to_numpy()
-    values = resource.array
+    coded = known_codes(resource)  # read_event_log's codes (CSV): compare integers
+    if coded is not None:
+        values = coded[0]
+        known = values >= 0
+    else:
+        known = resource.notna().to_numpy()
+        values = resource.array
     if order is not None:
         values, known = values.take(order), known[order]
     if not known.all():

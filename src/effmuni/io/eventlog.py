@@ -42,8 +42,9 @@ Row order
     in order within their trace); :func:`effmuni.timing.case_timings` sorts only when needed.
 
 Reading speed
-    CSV (``;``, tab or ``,`` separated; UTF-8, Windows-1251 or UTF-16 with a BOM: the encoding
-    and separator rules of :mod:`effmuni.io.text`, shared with the table reader) is parsed by
+    CSV (``;``, tab or ``,`` separated; UTF-8, UTF-16, Windows-1251, KOI8-R, MacCyrillic or
+    CP866: the encoding and separator rules of :mod:`effmuni.io.text`, shared with the table
+    reader) is parsed by
     pyarrow's multithreaded reader, which also parses ISO 8601 timestamps; other timestamp
     forms and mixed offsets are parsed afterwards with vectorised pandas code (slower).
     XES is streamed with :mod:`pyexpat`, a batch of events at a time: memory does not grow
@@ -77,6 +78,7 @@ from .logframe import (
     EVENT_LOG_COLUMNS,
     _frame_columns,
     _gzip_problem,
+    _remember_codes,
     _Source,
     _with_lifecycle,
 )
@@ -94,6 +96,8 @@ from .xes import read_xes
 __all__ = ["EVENT_LOG_COLUMNS", "EventLogError", "log_summary", "read_event_log"]
 
 
+_DICT = pa.dictionary(pa.int32(), pa.string())
+_CODED = (("case", "case_id"), ("activity", "activity"), ("resource", "resource"))
 _ALIASES: dict[str, tuple[str, ...]] = {
     "case": ("case:concept:name", "case_id"),
     "activity": ("concept:name", "activity"),
@@ -295,6 +299,7 @@ def _arrow_csv(
     sep: str,
     include: list[str],
     text_columns: list[str],
+    text_type: pa.DataType | None = None,
 ) -> pa.Table:
     stream = pa.input_stream(str(path), compression="gzip" if gz else None)
     try:
@@ -304,7 +309,7 @@ def _arrow_csv(
             parse_options=pacsv.ParseOptions(delimiter=sep),
             convert_options=pacsv.ConvertOptions(
                 include_columns=include,
-                column_types={c: pa.string() for c in text_columns},
+                column_types={c: text_type or pa.string() for c in text_columns},
                 null_values=[""],
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
@@ -336,7 +341,8 @@ def _read_csv(path: Path, gz: bool, names: dict[str, str], tz: str) -> pd.DataFr
     text_columns = [c for c in include if c not in time_columns]
     try:
         try:
-            table = _arrow_csv(path, gz, encoding, sep, include, text_columns)
+            # text dictionary-encoded by the (multithreaded) reader: integer codes for free
+            table = _arrow_csv(path, gz, encoding, sep, include, text_columns, _DICT)
         except pa.ArrowInvalid as e:
             if "conversion error" not in str(e):
                 raise
@@ -349,14 +355,28 @@ def _read_csv(path: Path, gz: bool, names: dict[str, str], tz: str) -> pd.DataFr
         if gz:
             raise _gzip_problem(path.name, e) from None
         raise EventLogError(f"{path.name} cannot be read: {e}") from None
-    typed = {}
+    typed, codes = {}, {}
     for name in include:
         col = table.column(name)
         if name in time_columns and not pa.types.is_timestamp(col.type):
             col = col.cast(pa.string())  # dates, text timestamps, all-empty columns
+        elif name in time_columns and col.type.tz is not None:
+            col = col.cast(pa.timestamp("us", tz=tz))  # what _to_time makes of it, in Arrow
+        elif pa.types.is_dictionary(col.type):
+            col = col.unify_dictionaries()
+            indices = pa.chunked_array([c.indices for c in col.chunks], type=col.type.index_type)
+            n_values = len(col.chunk(0).dictionary) if col.num_chunks else 0
+            codes[name] = (indices.fill_null(-1).to_numpy(), n_values)
+            col = col.cast(pa.large_string())
         typed[name] = col
     frame = pa.table(typed).to_pandas()
-    return _frame_columns(source, found, frame, tz, blanks=False)
+    out = _frame_columns(source, found, frame, tz, blanks=False)
+    if len(out) == table.num_rows:  # rows as read (no lifecycle pairs merged)
+        for role, column in _CODED:
+            name = found.get(role)
+            if name in codes:
+                _remember_codes(out[column], *codes[name])
+    return out
 
 
 # --------------------------------------------------------------------------- Parquet, Excel

@@ -6,6 +6,7 @@ pairing and the assembly of the result; the rules are in :mod:`effmuni.io.eventl
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -45,6 +46,38 @@ class _Source:
         if self.lines is not None:
             return f"event at line {int(self.lines[pos])}"
         return f"{self.noun} {pos + self.first}"
+
+
+# Integer codes of text columns read dictionary-encoded (CSV), for effmuni.timing: keyed by the
+# identity of the column's immutable Arrow data, dropped when that data is freed. A column
+# changed in place, sliced or rebuilt has new Arrow data, so it is simply not found.
+_CODES: dict[int, tuple[weakref.ref, np.ndarray, int]] = {}
+
+
+def _remember_codes(values: pd.Series, codes: np.ndarray, n_values: int) -> None:
+    """Remember ``codes`` (-1 = missing; equal codes = equal text) of the text ``values``."""
+    arrow = getattr(values.array, "_pa_array", None)
+    if arrow is None or len(codes) != len(values):
+        return
+    key = id(arrow)
+
+    def forget(ref: weakref.ref, key: int = key) -> None:
+        if _CODES.get(key, (None,))[0] is ref:
+            del _CODES[key]
+
+    _CODES[key] = (weakref.ref(arrow, forget), codes, n_values)
+
+
+def known_codes(values: pd.Series) -> tuple[np.ndarray, int] | None:
+    """The codes remembered for ``values`` and the number of distinct values, else None.
+
+    Codes number the distinct values in order of first appearance; -1 marks a missing value.
+    """
+    arrow = getattr(values.array, "_pa_array", None)
+    hit = _CODES.get(id(arrow)) if arrow is not None else None
+    if hit is None or hit[0]() is not arrow or len(hit[1]) != len(values):
+        return None
+    return hit[1], hit[2]
 
 
 def _gzip_problem(name: str, exc: BaseException) -> EventLogError:
