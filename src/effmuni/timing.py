@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .calendar import workdays_between
 from .io import MOSCOW_TZ
@@ -272,7 +273,9 @@ def _instants(s: pd.Series, name: str) -> tuple[np.ndarray, object]:
             f"{name!r} must hold datetimes (dtype {s.dtype}); read the log with "
             "effmuni.read_event_log or convert it with pandas.to_datetime"
         )
-    return s.dt.as_unit("us").to_numpy().view(np.int64), tz
+    if s.dt.unit != "us":
+        s = s.dt.as_unit("us")
+    return s.to_numpy().view(np.int64), tz
 
 
 def _to_datetimes(us: np.ndarray, tz: object) -> pd.Series:
@@ -294,11 +297,12 @@ def _case_codes(case: pd.Series) -> tuple[np.ndarray, pd.Series, bool]:
         return np.zeros(0, dtype=np.int64), case.reset_index(drop=True), True
     known = known_codes(case)  # read_event_log's codes (CSV): no comparing of text needed
     if known is not None:
-        codes = known[0]
+        codes, dictionary = known
         step = np.diff(codes)
-        if len(codes) and codes[0] == 0 and bool(np.all((step == 0) | (step == 1))):
-            heads = np.flatnonzero(np.r_[True, step != 0])
-            return codes.astype(np.int64), pd.Series(values.take(heads)), True
+        if codes[0] == 0 and bool(np.all((step == 0) | (step == 1))):
+            # contiguous cases, numbered in order of appearance: the dictionary is the ids
+            ids = dictionary.cast(pa.large_string()).to_pandas().astype(case.dtype)
+            return codes.astype(np.int64), ids, True
     change = np.asarray(values[1:] != values[:-1], dtype=bool)
     heads = np.flatnonzero(np.r_[True, change])
     head_ids = values.take(heads)
@@ -318,7 +322,7 @@ def _distinct_per_case(
     """Number of distinct (non-missing) activities of each case."""
     known = known_codes(activity)  # read_event_log's codes (CSV), else hashed here
     if known is not None:
-        act, k = known
+        act, k = known[0], len(known[1])
     else:
         act, uniques = pd.factorize(activity, sort=False)  # missing: -1
         k = len(uniques)

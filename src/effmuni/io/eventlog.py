@@ -365,8 +365,8 @@ def _read_csv(path: Path, gz: bool, names: dict[str, str], tz: str) -> pd.DataFr
         elif pa.types.is_dictionary(col.type):
             col = col.unify_dictionaries()
             indices = pa.chunked_array([c.indices for c in col.chunks], type=col.type.index_type)
-            n_values = len(col.chunk(0).dictionary) if col.num_chunks else 0
-            codes[name] = (indices.fill_null(-1).to_numpy(), n_values)
+            values = col.chunk(0).dictionary if col.num_chunks else pa.array([], pa.string())
+            codes[name] = (indices.fill_null(-1).to_numpy(), values)
             col = col.cast(pa.large_string())
         typed[name] = col
     frame = pa.table(typed).to_pandas()

@@ -51,11 +51,12 @@ class _Source:
 # Integer codes of text columns read dictionary-encoded (CSV), for effmuni.timing: keyed by the
 # identity of the column's immutable Arrow data, dropped when that data is freed. A column
 # changed in place, sliced or rebuilt has new Arrow data, so it is simply not found.
-_CODES: dict[int, tuple[weakref.ref, np.ndarray, int]] = {}
+_CODES: dict[int, tuple[weakref.ref, np.ndarray, pa.Array]] = {}
 
 
-def _remember_codes(values: pd.Series, codes: np.ndarray, n_values: int) -> None:
-    """Remember ``codes`` (-1 = missing; equal codes = equal text) of the text ``values``."""
+def _remember_codes(values: pd.Series, codes: np.ndarray, dictionary: pa.Array) -> None:
+    """Remember ``codes`` of the text ``values``: ``values[i] == dictionary[codes[i]]``,
+    missing where ``codes[i] == -1``."""
     arrow = getattr(values.array, "_pa_array", None)
     if arrow is None or len(codes) != len(values):
         return
@@ -65,13 +66,14 @@ def _remember_codes(values: pd.Series, codes: np.ndarray, n_values: int) -> None
         if _CODES.get(key, (None,))[0] is ref:
             del _CODES[key]
 
-    _CODES[key] = (weakref.ref(arrow, forget), codes, n_values)
+    _CODES[key] = (weakref.ref(arrow, forget), codes, dictionary)
 
 
-def known_codes(values: pd.Series) -> tuple[np.ndarray, int] | None:
-    """The codes remembered for ``values`` and the number of distinct values, else None.
+def known_codes(values: pd.Series) -> tuple[np.ndarray, pa.Array] | None:
+    """The codes and the distinct values remembered for ``values``, else None.
 
-    Codes number the distinct values in order of first appearance; -1 marks a missing value.
+    ``values[i] == dictionary[codes[i]]`` (the distinct values in order of first
+    appearance); -1 marks a missing value.
     """
     arrow = getattr(values.array, "_pa_array", None)
     hit = _CODES.get(id(arrow)) if arrow is not None else None
@@ -126,7 +128,8 @@ def _to_time(s: pd.Series, tz: str) -> tuple[pd.Series, np.ndarray | None]:
     """
     s = s.reset_index(drop=True)
     if isinstance(s.dtype, pd.DatetimeTZDtype):
-        return s.dt.tz_convert(tz).dt.as_unit("us"), None
+        s = s.dt.tz_convert(tz)
+        return (s if s.dt.unit == "us" else s.dt.as_unit("us")), None
     if pd.api.types.is_datetime64_dtype(s.dtype):
         return _localize(s.dt.as_unit("us"), tz), None
     out = pd.Series(pd.NaT, index=s.index, dtype=pd.DatetimeTZDtype("us", tz))
