@@ -45,7 +45,11 @@ def test_writes_excel_and_csv(tmp_path):
         "Признаки",
         "Сравнение с индексом",
         "Группы и индекс",
+        "Нет данных",  # kanash has no comparable result: missing, not 0
     ]
+    missing = sheets["Нет данных"]
+    assert set(missing["Муниципалитет"]) == {"kanash"}
+    assert "Медиана сокращения ВПП, %" in set(missing["Признак"])
     levels = sheets["Уровни"]
     assert {"Муниципалитет", "Уровень", "Группа", "Уровень индекса"} <= set(levels.columns)
     assert len(levels) == 3 and len(sheets["Признаки"]) == 3

@@ -10,6 +10,7 @@ from conftest import DATA, edit
 import effmuni as em
 from effmuni import text as labels
 from effmuni.maturity import FEATURE_GROUPS, FEATURES
+from effmuni.maturity.features import MAY_BE_MISSING
 
 # --------------------------------------------------------------------------- fixtures
 
@@ -69,9 +70,9 @@ MINI_EXPECTED = {
         "projects_per_quarter": 1 / 8,
         "closed_share": 0.0,  # p4 due 2024-11-01, cancelled
         "on_time_share": 0.0,
-        "median_reduction_pct": 0.0,
-        "target_reached_share": 0.0,
-        "sustained_share": 0.0,
+        "median_reduction_pct": np.nan,  # no comparable result: missing, not 0
+        "target_reached_share": np.nan,  # no result to judge
+        "sustained_share": np.nan,  # no closed project
         "models_per_10k": 0.0,
         "top_model_level": 0.0,
         "trained_share": 15 / 90,
@@ -110,13 +111,17 @@ def test_every_feature_is_defined_and_labelled():
     assert labels.label("median_reduction_pct", "en") == "Median lead-time reduction, %"
 
 
-def test_a_municipality_without_projects_gets_defined_values(mini_copy):
+def test_a_municipality_without_projects_gets_counts_of_0_and_missing_shares(mini_copy):
     with (mini_copy / "municipalities.csv").open("a", encoding="utf-8") as fh:
         fh.write("yadrinsky,Ядринский,Yadrinsky,municipal_okrug,30500,,,,\n")
     f = em.maturity_features(em.load_dataset(mini_copy))
     row = f.loc["yadrinsky"]
-    assert row.notna().all()
-    assert (row == 0).all()  # no projects, no model institution, no engagement rows
+    # no projects started, no model institution: counts of 0
+    counted = ["active_quarter_share", "projects_per_quarter", "models_per_10k", "top_model_level"]
+    assert (row[counted] == 0).all()
+    # nothing to measure a share, a median or a rate on: missing, never 0
+    assert set(row.index[row.isna()]) == set(FEATURES) - set(counted)
+    assert set(row.index[row.isna()]) <= set(MAY_BE_MISSING)
     ctx = em.municipality_context(em.load_dataset(mini_copy))
     assert ctx.loc["yadrinsky", "n_projects"] == 0
     assert ctx.loc["yadrinsky", "n_quarters"] == 8
@@ -158,8 +163,9 @@ def test_as_of_cuts_projects_quarters_and_closures(mini):
     assert f.index.tolist() == ["cheboksary", "kanashsky", "kanash"]
     c = f.loc["cheboksary"]
     assert c["active_quarter_share"] == 1.0 and c["projects_per_quarter"] == 1.0
-    assert c["closed_share"] == 0.0 and c["sustained_share"] == 0.0
-    assert c["median_reduction_pct"] == 0.0  # p1's actual value is dated 2023-07-15
+    # nothing due yet (p1 planned 2023-08-01) and nothing closed: missing, not 0
+    assert np.isnan(c["closed_share"]) and np.isnan(c["sustained_share"])
+    assert np.isnan(c["median_reduction_pct"])  # p1's actual value is dated 2023-07-15
     assert c["models_per_10k"] == pytest.approx(2 / 508_100 * 10_000)  # granted 2023-06-01
     assert f.loc["kanashsky", "projects_per_quarter"] == 0.0  # p3 starts in 2024
     assert f.loc["kanashsky", "models_per_10k"] == 0.0  # status granted 2024-03-15

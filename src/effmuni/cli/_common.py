@@ -8,6 +8,12 @@ is argparse's message.
 
 Bad data never produces a Python traceback: problems are printed as readable lines and the
 exit code is 1. Usage errors exit with 2 (argparse's convention).
+
+``--lenient`` (``savings``, ``maturity``, ``batch``) runs on the accepted rows, as
+``load_dataset(strict=False)`` does: the command says how many rows were left out and why
+(grouped by file, column and problem) and writes them with their reasons to the quarantine
+folder (``--quarantine``), as ``effmuni validate --quarantine`` does. It leaves out rows, not
+tables: a table that cannot be read at all (a required header missing, say) still stops it.
 """
 
 from __future__ import annotations
@@ -165,21 +171,81 @@ def data_problems(command: str, e: Exception, lang: str) -> int:
     return fail(command, label("cli_data_problems", lang, problems=problems))
 
 
+def add_lenient_arguments(
+    parser: argparse.ArgumentParser, lang: str, *, quarantine: str = "quarantine"
+) -> None:
+    """``--lenient`` and ``--quarantine DIR`` (default ``quarantine``, shown in the help)."""
+    parser.add_argument("--lenient", action="store_true", help=label("cli_opt_lenient", lang))
+    parser.add_argument(
+        "--quarantine",
+        default=None,
+        metavar=label("cli_metavar_dir", lang),
+        help=label("cli_opt_quarantine", lang, default=quarantine),
+    )
+
+
+def load_lenient(command: str, path, lang: str, quarantine) -> object | int:
+    """Load the dataset at ``path`` keeping its accepted rows, and say what was left out.
+
+    Prints how many rows were left out and why (grouped) and writes them, with their reasons,
+    to ``quarantine``. Returns the dataset, or the exit code 1 when a table cannot be read at
+    all (leaving out rows cannot make up for a table) or the data cannot be loaded.
+    """
+    from ..datasets import load_dataset
+    from ..validate import DataError, grouped_lines
+
+    try:
+        dataset = load_dataset(path, strict=False)
+    except DataError as e:
+        return data_problems(command, e, lang)
+    report = dataset.report
+    if report.unusable:
+        tables = ", ".join(label(f"table_{t}", lang) for t in report.unusable)
+        problems = report.describe_errors(limit=20, lang=lang, grouped=True)
+        return fail(command, label("cli_lenient_unusable", lang, tables=tables, problems=problems))
+    left = int(report.counts["rows_rejected"].sum())
+    if left:
+        total = int(report.counts["rows_read"].sum())
+        print(label("cli_lenient_left_out", lang, n=left, total=total))
+        for line in grouped_lines(report.rows_left_out, lang, limit=20):
+            print("  " + line)
+        written = report.write_quarantine(quarantine)
+        files = ", ".join(p.name for p in written)
+        print(label("cli_lenient_quarantine", lang, dir=quarantine, files=files) + "\n")
+    return dataset
+
+
 def with_dataset(
-    command: str, path, compute: Callable[[object], T], lang: str
+    command: str,
+    path,
+    compute: Callable[[object], T],
+    lang: str,
+    *,
+    lenient: bool = False,
+    quarantine=None,
 ) -> tuple[object, T] | int:
     """Load the dataset at ``path`` and ``compute(dataset)``.
 
-    Returns ``(dataset, result)``, or the exit code 1 after printing the problem when the data
-    cannot be read or the computation rejects it.
+    With ``lenient`` the rejected rows are left out (:func:`load_lenient`, quarantine in
+    ``quarantine``, default ``quarantine``); without it any rejected row stops the command,
+    with a hint at ``--lenient``. Returns ``(dataset, result)``, or the exit code 1 after
+    printing the problem when the data cannot be read or the computation rejects it.
     """
     from ..datasets import load_dataset
     from ..validate import DataError
 
     try:
-        dataset = load_dataset(path)
+        if lenient:
+            dataset = load_lenient(command, path, lang, quarantine or "quarantine")
+            if isinstance(dataset, int):
+                return dataset
+        else:
+            dataset = load_dataset(path)
         return dataset, compute(dataset)
     except DataError as e:
-        return data_problems(command, e, lang)
+        code = data_problems(command, e, lang)
+        if not lenient and e.report is not None:
+            print(label("cli_hint_lenient", lang), file=sys.stderr)
+        return code
     except ValueError as e:
         return error(command, e, lang)

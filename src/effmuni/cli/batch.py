@@ -1,22 +1,71 @@
-"""``effmuni batch``: one report per municipality with papermill."""
+"""``effmuni batch``: one report per municipality with papermill.
+
+With ``--lenient`` the reports run on the accepted rows. The report notebook loads its dataset
+strictly (``em.load_dataset(data_dir)``: it has no parameter for leniency), so the accepted
+rows are written as a clean dataset folder, ``<output-dir>/accepted_data/`` (with the
+source's ``dataset.json``), and the reports are run on that folder; the rows left out go to
+``<output-dir>/quarantine/`` (or ``--quarantine``). Every report of the batch thus reads the
+same rows, and a later ``--resume`` sees the folder unchanged when the data are.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from pathlib import Path
 
 from ..text import label, translate_columns
-from ._common import add_command, data_problems, error
+from ._common import (
+    add_command,
+    add_lenient_arguments,
+    data_problems,
+    error,
+    load_lenient,
+)
 
-__all__ = ["add_parser"]
+__all__ = ["accepted_data", "add_parser"]
+
+#: the folder, under the output folder, of the accepted rows a lenient batch runs on
+ACCEPTED_DIR = "accepted_data"
+
+
+def accepted_data(dataset, directory) -> Path:
+    """Write the accepted rows of a leniently loaded ``dataset`` as a dataset folder.
+
+    The tables come from :meth:`~effmuni.ValidationReport.write_accepted`; the dataset's own
+    description (``dataset.json``: the extract date, ...) is written beside them.
+    """
+    directory = Path(directory)
+    dataset.report.write_accepted(directory)
+    meta = directory / "dataset.json"
+    if dataset.metadata:
+        text = json.dumps(dataset.metadata, ensure_ascii=False, indent=2) + "\n"
+        if not meta.is_file() or meta.read_text("utf-8") != text:
+            meta.write_text(text, encoding="utf-8")
+    else:
+        meta.unlink(missing_ok=True)
+    return directory
 
 
 def _run(args: argparse.Namespace) -> int:
     from ..batch import parse_parameter, run_batch
+    from ..datasets import resolve_path
     from ..validate import DataError
 
     lang = args.lang
     params = {name: parse_parameter(value) for name, value in args.parameters or []}
+    data = args.data
+    if args.lenient:
+        source = resolve_path(data if data is not None else params.get("data_dir"))
+        quarantine = args.quarantine or str(Path(args.output_dir) / "quarantine")
+        dataset = load_lenient("batch", source, lang, quarantine)
+        if isinstance(dataset, int):
+            return dataset
+        if int(dataset.report.counts["rows_rejected"].sum()):
+            data = accepted_data(dataset, Path(args.output_dir) / ACCEPTED_DIR)
+            params.pop("data_dir", None)
+            print(label("cli_batch_accepted_data", lang, dir=data) + "\n")
     try:
         summary = run_batch(
             args.notebook,
@@ -28,11 +77,14 @@ def _run(args: argparse.Namespace) -> int:
             resume=args.resume,
             timeout=args.timeout,
             scheduler=args.scheduler,
-            data=args.data,
+            data=data,
             progress=not args.no_progress,
         )
     except DataError as e:
-        return data_problems("batch", e, lang)
+        code = data_problems("batch", e, lang)
+        if e.report is not None and not args.lenient:
+            print(label("cli_hint_lenient", lang), file=sys.stderr)
+        return code
     except (ValueError, FileNotFoundError) as e:
         return error("batch", e, lang, code=2)
     shown = summary[["municipality_id", "status", "seconds", "error"]].copy()
@@ -84,4 +136,5 @@ def add_parser(subparsers, lang: str) -> None:
     )
     p.add_argument("--scheduler", metavar=L("cli_metavar_address"), help=L("cli_batch_scheduler"))
     p.add_argument("--no-progress", action="store_true", help=L("cli_batch_no_progress"))
+    add_lenient_arguments(p, lang, quarantine="<--output-dir>/quarantine")
     p.set_defaults(func=_run, html=True)

@@ -10,6 +10,7 @@ from ..text import label, translate_columns
 from ._common import (
     add_command,
     add_dataset_argument,
+    add_lenient_arguments,
     print_indented,
     print_written,
     with_dataset,
@@ -50,7 +51,9 @@ def maturity_tables(
     """The export tables of ``effmuni maturity`` (also handy in a notebook).
 
     Returns a dict of tidy frames with canonical column names: ``summary``, ``levels``,
-    ``profiles``, ``features``, ``index comparison`` and ``crosstab``.
+    ``profiles``, ``features``, ``index comparison``, ``crosstab`` and ``missing`` (one row
+    per municipality and feature without data: the regional median the grouping used in its
+    place; the index leaves the feature out).
     """
     from ..analysis import AnalysisConfig, analyse
 
@@ -108,7 +111,19 @@ def maturity_tables(
         "features": feats,
         "index comparison": comparison,
         "crosstab": crosstab,
+        "missing": _missing(features, levels["name"], lang),
     }
+
+
+def _missing(features: pd.DataFrame, names: pd.Series, lang: str) -> pd.DataFrame:
+    """Each municipality × feature without data, and the regional median used in its place."""
+    cells = features.isna()
+    rows = [
+        (m, names.get(m, m), label(f, lang), features[f].median())
+        for f in features.columns
+        for m in features.index[cells[f].to_numpy()]
+    ]
+    return pd.DataFrame(rows, columns=["municipality_id", "name", "feature", "imputed_with"])
 
 
 def _print(title: str, frame: pd.DataFrame, lang: str) -> None:
@@ -128,6 +143,8 @@ def _run(args: argparse.Namespace) -> int:
             ds, k=args.k, method=args.method, seed=args.seed, as_of=args.as_of, lang=lang
         ),
         lang,
+        lenient=args.lenient,
+        quarantine=args.quarantine,
     )
     if isinstance(outcome, int):
         return outcome
@@ -139,15 +156,22 @@ def _run(args: argparse.Namespace) -> int:
         else:
             frames = {
                 label(f"sheet_{name.replace(' ', '_')}", lang): (
-                    frame if name == "summary" else frame.reset_index()
+                    frame if name in ("summary", "missing") else frame.reset_index()
                 )
                 for name, frame in tables.items()
+                if name != "missing" or not frame.empty
             }
             written = write_tables(frames, out, lang=lang)
         print_written(written, lang)
         return 0
     for item, value in tables["summary"].itertuples(index=False):
         print(f"{item:<40}{value}")
+    missing = tables["missing"]
+    if not missing.empty:
+        print("\n" + label("cli_mat_missing", lang))
+        for feature, rows in missing.groupby("feature", sort=False):
+            names = ", ".join(rows["name"].astype(str))
+            print("  " + label("cli_mat_missing_item", lang, feature=feature, names=names))
     shown = tables["levels"].drop(columns=["kind", "population"], errors="ignore")
     _print(
         label("cli_mat_groups", lang),
@@ -186,4 +210,5 @@ def add_parser(subparsers, lang: str) -> None:
         help=L("cli_maturity_as_of"),
     )
     p.add_argument("--out", metavar=L("cli_metavar_file"), help=L("cli_maturity_out"))
+    add_lenient_arguments(p, lang)
     p.set_defaults(func=_run)

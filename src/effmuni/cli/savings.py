@@ -10,6 +10,7 @@ from ..text import label
 from ._common import (
     add_command,
     add_dataset_argument,
+    add_lenient_arguments,
     fail,
     print_table,
     print_written,
@@ -165,6 +166,8 @@ def _run(args: argparse.Namespace) -> int:
             include_regulation_baselines=args.include_regulation_baselines,
         ),
         lang,
+        lenient=args.lenient,
+        quarantine=args.quarantine,
     )
     if isinstance(outcome, int):
         return outcome
@@ -222,4 +225,5 @@ def add_parser(subparsers, lang: str) -> None:
     p.add_argument(
         "--include-regulation-baselines", action="store_true", help=L("cli_savings_regulation")
     )
+    add_lenient_arguments(p, lang)
     p.set_defaults(func=_run)

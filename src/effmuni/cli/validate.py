@@ -1,4 +1,9 @@
-"""``effmuni validate``: check a dataset and print a readable summary."""
+"""``effmuni validate``: check a dataset and print a readable summary.
+
+Problems are printed grouped by file, column and problem: one line a kind, with its number of
+rows and its first rows, at most ``--max-errors`` kinds (default 20); every rejected row with
+its reasons goes to the quarantine files (``--quarantine``).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ __all__ = ["add_parser"]
 
 def _run(args: argparse.Namespace) -> int:
     from ..datasets import Dataset
-    from ..validate import format_problem, validate
+    from ..validate import grouped_lines, validate
 
     lang = args.lang
     report = validate(Path(args.path), lang=lang)
@@ -33,12 +38,12 @@ def _run(args: argparse.Namespace) -> int:
     if report.ok:
         print(label("cli_val_no_errors", lang))
     else:
-        print(report.describe_errors(limit=args.max_errors, lang=lang))
+        print(report.describe_errors(limit=args.max_errors, lang=lang, grouped=True))
     if not report.warnings.empty:
         w = report.warnings
         print("\n" + label("cli_val_warnings", lang, n=len(w)))
-        for r in w.head(args.max_errors).itertuples(index=False):
-            print("  " + format_problem(r, lang))
+        for line in grouped_lines(w, lang, limit=args.max_errors):
+            print("  " + line)
     if args.quarantine and not report.ok:
         written = report.write_quarantine(args.quarantine)
         if written:
@@ -61,8 +66,8 @@ def add_parser(subparsers, lang: str) -> None:
     p.add_argument(
         "--max-errors",
         type=int,
-        default=50,
+        default=20,
         metavar="N",
-        help=label("cli_validate_max_errors", lang),
+        help=label("cli_validate_max_groups", lang),
     )
     p.set_defaults(func=_run)

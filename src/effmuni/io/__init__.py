@@ -12,6 +12,7 @@
 from .errors import DataError, EventLogError, Problem, ReadFailure
 from .eventlog import EVENT_LOG_COLUMNS, log_summary, read_event_log
 from .tables import (
+    LARGEST,
     TABLE_SUFFIXES,
     WORKBOOK_SUFFIXES,
     RawTable,
@@ -23,6 +24,7 @@ from .tables import (
     table_for_name,
 )
 from .text import (
+    CYRILLIC_ENCODINGS,
     FIRST_WORDS,
     MOSCOW_TZ,
     NEAR_MISS,
@@ -32,12 +34,15 @@ from .text import (
     near_miss_pair,
     normalize_label,
     ru_to_iso,
+    russian_likeness,
     sniff_encoding,
     sniff_separator,
 )
 
 __all__ = [
+    "CYRILLIC_ENCODINGS",
     "EVENT_LOG_COLUMNS",
+    "LARGEST",
     "MOSCOW_TZ",
     "FIRST_WORDS",
     "NEAR_MISS",
@@ -61,6 +66,7 @@ __all__ = [
     "read_table_file",
     "read_workbook",
     "ru_to_iso",
+    "russian_likeness",
     "sniff_encoding",
     "sniff_separator",
     "table_for_name",

@@ -49,7 +49,8 @@ class DataError(ValueError):
     """Data that cannot be used as it is; the message says why.
 
     Built from a message, or from a :class:`~effmuni.validate.ValidationReport` whose errors
-    become the message (the first 20 of them, in the report's language). The report is the
+    become the message (grouped by file, column and problem, each kind with its number of rows
+    and first rows; the first 20 kinds, in the report's language). The report is the
     ``report`` attribute (``None`` when the error was built from a message);
     :meth:`message` words it in another language.
 
@@ -68,13 +69,14 @@ class DataError(ValueError):
             message = problem
         else:
             self.report = problem
-            message = problem.describe_errors(limit=20)
+            message = problem.describe_errors(limit=20, grouped=True)
         super().__init__(message)
 
     def message(self, lang: str = "ru", *, limit: int | None = 20) -> str:
-        """The message in ``lang``: a report's errors (at most ``limit``), else as given."""
+        """The message in ``lang``: a report's errors grouped (at most ``limit`` kinds), else
+        as given."""
         if self.report is not None:
-            return self.report.describe_errors(limit=limit, lang=lang)
+            return self.report.describe_errors(limit=limit, lang=lang, grouped=True)
         return str(self)
 
 

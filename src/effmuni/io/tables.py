@@ -4,11 +4,20 @@ A dataset is a folder of CSV or Parquet files named after the tables (``projects
 ``cases.parquet``; the Russian table names of :mod:`effmuni.schema` are accepted too), or one
 ``.xlsx`` workbook with one sheet per table.
 
-CSV files may be UTF-8 (with or without a BOM), UTF-16 with a BOM (Excel's "Unicode text") or
-Windows-1251; separated by ``;``, tabs or ``,``; with decimal commas; with dates written
-``2023-03-09`` or ``09.03.2023``. Headers may be the canonical English names or the Russian
-headers listed in the data dictionary. Encodings, separators, header matching and Russian dates
-follow the rules of :mod:`effmuni.io.text`, shared with the event-log reader.
+CSV files may be UTF-8 (with or without a BOM), UTF-16 (Excel's "Unicode text"), Windows-1251,
+KOI8-R, MacCyrillic or CP866 (told apart by how Russian the text reads; a file that reads as
+Russian in none of them is refused, never read as mojibake); separated by ``;``, tabs or
+``,``; with decimal commas; with dates written ``2023-03-09`` or ``09.03.2023``. Headers may
+be the canonical English names or the Russian headers listed in the data dictionary.
+Encodings, separators, header matching and Russian dates follow the rules of
+:mod:`effmuni.io.text`, shared with the event-log reader.
+
+Cells that hold no value are empty whatever they say: the words of the dictionary's
+``[missing_values]`` (``nan``, ``NULL``, ``#Н/Д``, ``н/д``, ``-`` …), except where a column
+accepts the word as a value (``-`` is "no" in a yes/no column). Excel's error values
+(``#ДЕЛ/0!``, ``#VALUE!`` …) and numbers that are not finite (``inf``, ``1e400``) or at least
+:data:`LARGEST` are bad cells, each with its own reason (:func:`convert_column` with
+``reasons=True``): never numbers.
 
 This module only reads and converts cell values; deciding which rows to accept is
 :mod:`effmuni.validate`'s job.
@@ -17,10 +26,13 @@ This module only reads and converts cell values; deciding which rows to accept i
 from __future__ import annotations
 
 import csv
+import functools
 import io as _stdio
 import re
+import tomllib
 import zipfile
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +51,7 @@ from .text import (
 )
 
 __all__ = [
+    "LARGEST",
     "TABLE_SUFFIXES",
     "WORKBOOK_SUFFIXES",
     "RawTable",
@@ -52,6 +65,10 @@ __all__ = [
 
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".parquet", ".pq")
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+LARGEST = 1e15
+"""Numbers this large (in absolute value) are refused: no count, duration or population of a
+municipality comes near, and sums of them must stay exact and finite."""
 
 
 @dataclass
@@ -191,7 +208,7 @@ def read_workbook(path: Path) -> tuple[dict[str, RawTable], list[str]]:
         sheets = pd.read_excel(
             path,
             sheet_name=None,
-            dtype=str,
+            dtype=object,
             keep_default_na=False,
             na_filter=False,
             engine="openpyxl",
@@ -205,7 +222,7 @@ def read_workbook(path: Path) -> tuple[dict[str, RawTable], list[str]]:
         if table is None:
             ignored.append(sheet)
             continue
-        frame = frame.astype(str).replace({"nan": "", "None": "", "NaT": ""})
+        frame = _cell_text(frame)
         frame.columns = [str(c) for c in frame.columns]
         rows = np.arange(2, len(frame) + 2)
         blank = (
@@ -219,6 +236,24 @@ def read_workbook(path: Path) -> tuple[dict[str, RawTable], list[str]]:
     return tables, ignored
 
 
+#: what an error cell of a workbook (a formula that failed) reads as: pandas gives such a cell
+#: as NaN, without its code (``#DIV/0!``, ``#N/A``), and it must not read as an empty cell
+EXCEL_ERROR_CELL = "#error"
+
+
+def _cell_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """The cells of a sheet as text: empty cells ``""``, error cells :data:`EXCEL_ERROR_CELL`."""
+
+    def text(v) -> str:
+        if v is None or v is pd.NaT:
+            return ""
+        if isinstance(v, float) and np.isnan(v):  # openpyxl's error cells, through pandas
+            return EXCEL_ERROR_CELL
+        return str(v)
+
+    return frame.map(text) if len(frame.columns) else frame.astype(str)
+
+
 # --------------------------------------------------------------------------- cell conversion
 # Each converter takes a Series (strings or already typed) and returns (values, bad) where
 # ``bad`` is a boolean mask of non-empty cells that could not be converted.
@@ -230,22 +265,59 @@ def _is_empty(s: pd.Series) -> np.ndarray:
     return s.isna().to_numpy()
 
 
-def _to_number(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+@functools.cache
+def _no_value_words() -> tuple[frozenset[str], frozenset[str]]:
+    """The dictionary's ``[missing_values]``: words meaning "no value", and Excel's errors."""
+    text = resources.files("effmuni.schema").joinpath("dictionary.toml").read_text("utf-8")
+    spec = tomllib.loads(text)["missing_values"]
+    return (
+        frozenset(w.strip().casefold() for w in spec["words"]),
+        frozenset(w.strip().casefold() for w in spec["errors"]),
+    )
+
+
+def _accepted_words(col: Column) -> set[str]:
+    """The words ``col`` accepts as values (categories and their aliases), casefolded."""
+    words = {str(c).casefold() for c in col.categories}
+    words |= {str(c).replace("_", " ").casefold() for c in col.categories}
+    return words | {str(k).strip().casefold() for k in col.category_aliases}
+
+
+def _no_value_cells(s: pd.Series, col: Column) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of the cells that say "no value" and of those holding an Excel error."""
+    none = np.zeros(len(s), dtype=bool)
+    if not (pd.api.types.is_string_dtype(s) or s.dtype == object):
+        return none, none.copy()
+    words, errors = _no_value_words()
+    t = s.astype("string").str.strip().str.casefold()
+    short = (t.str.len() <= max(map(len, words | errors))).fillna(False)
+    if not short.any():
+        return none, none.copy()
+    missing = t.isin(words - _accepted_words(col)) & short
+    error = t.isin(errors | {EXCEL_ERROR_CELL}) & short
+    return missing.fillna(False).to_numpy(dtype=bool), error.fillna(False).to_numpy(dtype=bool)
+
+
+def _to_number(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Numbers, the bad-cell mask, and the cells bad for being infinite or too large."""
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        return s.astype("float64"), np.zeros(len(s), dtype=bool)
-    t = s.astype(str).str.replace(r"[ \t\r\n\u00a0\u202f]", "", regex=True)
-    both = t.str.contains(",", regex=False) & t.str.contains(".", regex=False)
-    t = t.str.replace(",", ".", regex=False).where(~both, "x")
-    values = pd.to_numeric(t.where(t != "", None), errors="coerce").astype("float64")
-    bad = values.isna().to_numpy() & ~_is_empty(s)
-    return values, bad
+        values = s.astype("float64")
+        bad = np.zeros(len(s), dtype=bool)
+    else:
+        t = s.astype(str).str.replace(r"[ \t\r\n\u00a0\u202f]", "", regex=True)
+        both = t.str.contains(",", regex=False) & t.str.contains(".", regex=False)
+        t = t.str.replace(",", ".", regex=False).where(~both, "x")
+        values = pd.to_numeric(t.where(t != "", None), errors="coerce").astype("float64")
+        bad = values.isna().to_numpy() & ~_is_empty(s)
+    huge = (values.abs() >= LARGEST).fillna(False).to_numpy(dtype=bool)
+    return values.where(~huge), bad | huge, huge
 
 
-def _to_int(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    values, bad = _to_number(s)
+def _to_int(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    values, bad, huge = _to_number(s)
     frac = values.notna() & (values != np.round(values))
     bad = bad | frac.to_numpy()
-    return values.where(~frac).round().astype("Int64"), bad
+    return values.where(~frac).round().astype("Int64"), bad, huge
 
 
 # [0-9] and [ \t] rather than \d and \s: pandas' Arrow-backed strings run these patterns
@@ -351,28 +423,59 @@ def _to_text(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return t.where(t != ""), np.zeros(len(s), dtype=bool)
 
 
-def convert_column(s: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray]:
-    """Convert one column to its dictionary kind; returns values and a bad-cell mask."""
+def convert_column(s: pd.Series, col: Column, *, reasons: bool = False):
+    """Convert one column to its dictionary kind.
+
+    Returns the values and a mask of the bad cells (non-empty cells that could not be
+    converted). With ``reasons=True`` a third item gives, for each cell, the code of a
+    particular reason (``"excel_error"``, ``"not_finite"``) or ``None`` (for a bad cell: not of
+    the column's kind). Cells that say "no value" (see the module documentation) are empty.
+
+    Examples
+    --------
+    >>> from effmuni.schema import TABLES
+    >>> col = TABLES["projects"].column("annual_volume")
+    >>> values, bad, why = convert_column(
+    ...     pd.Series(["1 200", "inf", "NULL", "#DIV/0!", "x"]), col, reasons=True
+    ... )
+    >>> values.tolist()[:1], bad.tolist(), why.tolist()
+    ([1200.0], [False, True, False, True, True], [None, 'not_finite', None, 'excel_error', None])
+    """
+    missing, error = _no_value_cells(s, col)
+    if missing.any() or error.any():
+        s = s.where(~(missing | error), "")
+    values, bad, huge = _convert(s, col)
+    why = np.full(len(s), None, dtype=object)
+    why[huge] = "not_finite"
+    why[error] = "excel_error"
+    bad = bad | error
+    return (values, bad, why) if reasons else (values, bad)
+
+
+def _convert(s: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     kind = col.kind
-    if kind in ("id", "text"):
-        return _to_text(s)
     if kind == "float":
         return _to_number(s)
     if kind == "int":
         return _to_int(s)
-    if kind == "date":
-        return _to_datetime(s, date_only=True)
-    if kind == "datetime":
-        return _to_datetime(s)
-    if kind == "bool":
-        return _to_bool(s, col)
-    if kind == "category":
-        return _to_category(s, col)
-    if kind == "quarter":
-        return _to_quarter(s)
-    if kind == "month":
-        return _to_month(s)
-    raise ValueError(f"unknown column kind {kind!r}")  # pragma: no cover - schema error
+    none = np.zeros(len(s), dtype=bool)
+    if kind in ("id", "text"):
+        values, bad = _to_text(s)
+    elif kind == "date":
+        values, bad = _to_datetime(s, date_only=True)
+    elif kind == "datetime":
+        values, bad = _to_datetime(s)
+    elif kind == "bool":
+        values, bad = _to_bool(s, col)
+    elif kind == "category":
+        values, bad = _to_category(s, col)
+    elif kind == "quarter":
+        values, bad = _to_quarter(s)
+    elif kind == "month":
+        values, bad = _to_month(s)
+    else:  # pragma: no cover - schema error
+        raise ValueError(f"unknown column kind {kind!r}")
+    return values, bad, none
 
 
 def empty_table(table: str) -> pd.DataFrame:

@@ -23,6 +23,7 @@ __all__ = [
     "FEATURES",
     "FEATURE_GROUPS",
     "FOLLOWUP_TOLERANCE",
+    "MAY_BE_MISSING",
     "MODEL_WEIGHTS",
     "maturity_definitions",
     "maturity_features",
@@ -39,29 +40,34 @@ class _Feature:
     name: str
     group: str
     unit: str  # catalogue key mat_unit_<unit>; the definition is mat_def_<name>, and what a
-    # municipality without the underlying data gets, and why, mat_no_data_<name>
+    # municipality without the underlying data gets, and why, mat_no_data_<name> (a count
+    # that is legitimately 0) or mat_missing_<name> (a share or median with nothing to
+    # measure: missing, NaN)
+    missing: bool = False  # True: NaN when the data behind it is absent
 
 
 _FEATURES = (
     _Feature("active_quarter_share", "cadence", "share"),
     _Feature("projects_per_quarter", "cadence", "projects"),
-    _Feature("closed_share", "delivery", "share"),
-    _Feature("on_time_share", "delivery", "share"),
-    _Feature("median_reduction_pct", "results", "pct"),
-    _Feature("target_reached_share", "results", "share"),
-    _Feature("sustained_share", "sustainment", "share"),
-    _Feature("models_per_10k", "models", "per_10k"),
+    _Feature("closed_share", "delivery", "share", missing=True),
+    _Feature("on_time_share", "delivery", "share", missing=True),
+    _Feature("median_reduction_pct", "results", "pct", missing=True),
+    _Feature("target_reached_share", "results", "share", missing=True),
+    _Feature("sustained_share", "sustainment", "share", missing=True),
+    _Feature("models_per_10k", "models", "per_10k", missing=True),
     _Feature("top_model_level", "models", "level_0_3"),
-    _Feature("trained_share", "people", "share"),
-    _Feature("proposals_per_100_staff", "people", "per_year"),
-    _Feature("proposals_implemented_share", "people", "share"),
-    _Feature("measured_baseline_share", "data_quality", "share"),
+    _Feature("trained_share", "people", "share", missing=True),
+    _Feature("proposals_per_100_staff", "people", "per_year", missing=True),
+    _Feature("proposals_implemented_share", "people", "share", missing=True),
+    _Feature("measured_baseline_share", "data_quality", "share", missing=True),
 )
 
 #: the feature columns of :func:`maturity_features`, in order
 FEATURES: tuple[str, ...] = tuple(f.name for f in _FEATURES)
 #: feature → aspect (cadence, delivery, results, sustainment, models, people, data_quality)
 FEATURE_GROUPS: dict[str, str] = {f.name: f.group for f in _FEATURES}
+#: the features that are missing (NaN), not 0, for a municipality without the data behind them
+MAY_BE_MISSING: tuple[str, ...] = tuple(f.name for f in _FEATURES if f.missing)
 _GROUPS = tuple(dict.fromkeys(FEATURE_GROUPS.values()))
 
 #: weight of a model institution by level in ``models_per_10k``
@@ -82,7 +88,8 @@ def maturity_definitions(lang: str = "ru") -> pd.DataFrame:
     pandas.DataFrame
         One row per feature of :func:`maturity_features` (in column order) with ``feature``
         (the column name), ``aspect``, ``name``, ``unit``, ``definition`` and ``no_data`` (the
-        value a municipality gets when the underlying data is absent), all in ``lang``.
+        value a municipality gets when the underlying data is absent: 0 for a count, else a
+        missing value and how the clustering and the index treat it), all in ``lang``.
 
     Examples
     --------
@@ -99,14 +106,18 @@ def maturity_definitions(lang: str = "ru") -> pd.DataFrame:
             "name": [label(f.name, lang) for f in _FEATURES],
             "unit": [label(f"mat_unit_{f.unit}", lang) for f in _FEATURES],
             "definition": [label(f"mat_def_{f.name}", lang) for f in _FEATURES],
-            "no_data": [label(f"mat_no_data_{f.name}", lang) for f in _FEATURES],
+            "no_data": [
+                label(f"mat_{'missing' if f.missing else 'no_data'}_{f.name}", lang)
+                for f in _FEATURES
+            ],
         }
     )
 
 
 def _share(num: pd.Series, den: pd.Series) -> pd.Series:
+    """``num / den``; missing (NaN) where there is nothing to divide by (``den`` 0)."""
     num, den = num.astype("float64"), den.astype("float64")
-    return (num / den.where(den > 0)).fillna(0.0)
+    return num / den.where(den > 0)
 
 
 # --------------------------------------------------------------------------- features
@@ -147,10 +158,16 @@ def maturity_features(
     pandas.DataFrame
         Index ``municipality_id`` (in the order of the municipalities table), one float column
         per feature in :data:`FEATURES`; :func:`maturity_definitions` gives each definition and
-        the value used when the data behind it is absent. Nothing is NaN: a municipality with
-        no projects gets 0 for cadence, delivery, results, sustainment and data quality (no
-        evidence is scored as no achievement), and its model-institution and engagement
-        features from those tables (0 when absent).
+        the value used when the data behind it is absent. A count is 0 when there is nothing
+        to count (a municipality with no projects starts 0 projects a quarter and has no model
+        institution), but a share, median or rate with nothing to measure is missing (NaN;
+        the features of :data:`MAY_BE_MISSING`): the median reduction of a municipality with
+        no comparable result is unknown, not 0. ``features.isna()`` flags them.
+
+        Missing values are never read as 0 on a standardised scale:
+        :func:`~effmuni.cluster_maturity` imputes each with the median of the municipalities
+        that have it (the regional median) before standardising, and
+        :func:`~effmuni.maturity_index` leaves it out of that municipality's weighted mean.
 
     Notes
     -----
@@ -196,7 +213,7 @@ def maturity_features(
 
     n_proj = g.size().reindex(units, fill_value=0)
     n_due, n_closed = count("due"), count("closed")
-    reduction = g["reduction_pct"].median().reindex(units).fillna(0.0)
+    reduction = g["reduction_pct"].median().reindex(units)  # NaN: no comparable result
 
     # model institutions attributed to the unit, granted by the reference date
     inst = dataset.institutions
@@ -213,7 +230,7 @@ def maturity_features(
     ).loc[granted.to_numpy(dtype=bool) & inst_unit.notna().to_numpy()]
     weighted = mi.groupby("unit")["w"].sum().reindex(units, fill_value=0.0)
     pop = fr.units["population"].astype("float64")
-    models_per_10k = (weighted / pop.where(pop > 0) * 10_000).fillna(0.0)
+    models_per_10k = weighted / pop.where(pop > 0) * 10_000  # NaN: population unknown
     top = mi.groupby("unit")["rank"].max().reindex(units, fill_value=0.0)
 
     people = _people(dataset, fr)

@@ -8,7 +8,13 @@ can be written to quarantine CSV files with the reason beside each.
 Every problem names the file, the row, the column (as the file spells its header) and what is
 wrong, worded in Russian (the default) or English from the catalogue of words; its code and
 parameters stay beside the wording, so a report can be worded again in the other language
-(:meth:`ValidationReport.describe_errors`, :func:`format_problem`).
+(:meth:`ValidationReport.describe_errors`, :func:`format_problem`), also grouped by file,
+column and problem with a count and the first rows of each kind (:func:`grouped_lines`).
+
+Errors do not cascade from a table that cannot be used at all: it gives one problem, and each
+table referring to it one line saying its references were not checked; those rows count as
+accepted (see :func:`validate`). The accepted rows can be written back as a clean dataset
+folder (:meth:`ValidationReport.write_accepted`), the rejected ones to quarantine files.
 """
 
 from __future__ import annotations
@@ -39,7 +45,13 @@ from ._checks import TableCheck, reason, table_rules
 from ._problems import Problems, format_problem, group_count, grouped_lines
 from .services import service_rules
 
-__all__ = ["DataError", "ValidationReport", "format_problem", "validate"]  # DataError: from io
+__all__ = [  # DataError: from io
+    "DataError",
+    "ValidationReport",
+    "format_problem",
+    "grouped_lines",
+    "validate",
+]
 
 _COUNT_COLUMNS = ["table", "file", "rows_read", "rows_accepted", "rows_rejected"]
 
@@ -98,6 +110,27 @@ class ValidationReport:
             frame.to_csv(path, index=False, encoding="utf-8-sig")
             written.append(path)
         return written
+
+    def write_accepted(self, directory: str | Path) -> list[Path]:
+        """Write the accepted rows as a dataset folder: ``<directory>/<table>.csv``.
+
+        One UTF-8 CSV file per table that was read, with the canonical headers and the
+        values as accepted (ISO dates); :func:`validate` reads it back to the same tables,
+        so a tool that loads a dataset strictly (a report notebook) can run on the accepted
+        rows of a dataset that has rejected ones. A file whose content is unchanged is not
+        rewritten (its time stays, so ``effmuni batch --resume`` still sees the data as old).
+        Returns the paths of the tables written.
+        """
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for table in self.counts["table"]:
+            path = directory / f"{table}.csv"
+            data = self.tables[table].to_csv(index=False, lineterminator="\n").encode("utf-8")
+            if not path.is_file() or path.read_bytes() != data:
+                path.write_bytes(data)
+            paths.append(path)
+        return paths
 
     def describe_errors(
         self, limit: int | None = 20, *, lang: str | None = None, grouped: bool = False

@@ -111,12 +111,15 @@ class TableCheck:
                 converted[col.name] = empty_table(self.spec.name)[col.name].reindex(range(self.n))
                 continue
             s = frame[col.name]
-            values, bad = convert_column(s, col)
-            self.fail(bad, col.name, _bad_cell(col), s.to_numpy())
+            values, bad, why = convert_column(s, col, reasons=True)
+            for code in ("excel_error", "not_finite"):
+                self.fail(bad & (why == code), col.name, Problem(code), s.to_numpy())
+            self.fail(bad & pd.isna(why), col.name, _bad_cell(col), s.to_numpy())
             converted[col.name] = values.reset_index(drop=True)
             if col.required and not col.nullable:
+                # an empty cell, or one that says "no value" (NULL, #Н/Д, -): shown as written
                 missing_value = values.isna().to_numpy() & ~bad
-                self.fail(missing_value, col.name, Problem("required_missing"))
+                self.fail(missing_value, col.name, Problem("required_missing"), s.to_numpy())
             if col.kind == "id":
                 slug = values.astype("string").str.fullmatch(SLUG_PATTERN.pattern)
                 ok = slug.fillna(True).to_numpy(dtype=bool)
@@ -162,13 +165,27 @@ class TableCheck:
             shown = keyed.str.replace("\x1f", " / ", regex=False).str.strip(" /").to_numpy()
             self.fail(dup, must[-1], msgs, shown)
 
-    def check_references(self, accepted: dict[str, set[str]]):
+    def check_references(self, accepted: dict[str, set[str]], unusable: set[str] = frozenset()):
+        """Reject rows whose reference is not among the ``accepted`` ids of its table.
+
+        A reference to a table in ``unusable`` (absent, or unreadable as a whole) is not
+        checked: one problem says so for the column, and the rows stay accepted.
+        """
         for col in self.spec.columns:
             if not col.references or col.name not in self.values:
                 continue
             ref_table, _ref_col = col.references.split(".")
-            known = accepted.get(ref_table, set())
             v = self.values[col.name]
+            if ref_table in unusable:
+                n = int(v.notna().sum())
+                if n:
+                    note = Problem(
+                        "references_not_checked",
+                        {"table": ref_table, "n": n, "header": self.header(col.name)},
+                    )
+                    self.errors.add(self.spec.name, self.raw.file, [None], col.name, None, note)
+                continue
+            known = accepted.get(ref_table, set())
             unknown = v.notna().to_numpy() & ~v.isin(known).to_numpy() & ~self.reject
             problem = Problem("unknown_reference", {"table": ref_table})
             self.fail(unknown, col.name, problem, v.to_numpy())

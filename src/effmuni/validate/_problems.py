@@ -51,6 +51,71 @@ def format_problem(r, lang: str = "ru") -> str:
     return f"{where}: {text}{value}"
 
 
+def grouped_lines(
+    problems: pd.DataFrame, lang: str = "ru", *, limit: int | None = 20, examples: int = 3
+) -> list[str]:
+    """Problems grouped by file, column and wording: one line a group, with its count.
+
+    A group of one problem is its full line (:func:`format_problem`); a larger group is
+    worded once, with its number of rows and its first ``examples`` rows (and values). Groups
+    come in the order of their first problem; at most ``limit`` of them (``None``: all), then
+    a line saying how many kinds were left out.
+
+    Examples
+    --------
+    >>> import effmuni as em
+    >>> from effmuni.io import Problem
+    >>> p = Problems()
+    >>> p.add("cases", "cases.csv", [2, 3, 4, 9], "project_id", ["p7", "p7", "p8", "p9"],
+    ...       Problem("unknown_reference", {"table": "projects", "header": "project_id"}))
+    >>> print(grouped_lines(p.frame("en"), "en")[0])
+    cases.csv, column 'project_id': unknown: not in projects (or rejected there) — 4 rows; e.g. row 2 ('p7'), row 3 ('p7'), row 4 ('p8')
+    """
+    if problems.empty:
+        return []
+    key = (
+        problems[["file", "column", "problem"]]
+        .astype("string")
+        .fillna("")
+        .agg("\x1f".join, axis=1)
+    )
+    groups = list(problems.groupby(key.to_numpy(), sort=False))
+    lines = []
+    for _, g in groups if limit is None else groups[:limit]:
+        first = g.iloc[0]
+        if len(g) == 1:
+            lines.append(format_problem(first, lang))
+            continue
+        shown = []
+        for r in g.head(examples).itertuples(index=False):
+            if _blank(r.row):
+                continue
+            if _blank(r.value):
+                shown.append(label("val_example", lang, row=int(r.row)))
+            else:
+                shown.append(label("val_example_value", lang, row=int(r.row), value=r.value))
+        where = format_problem(_without_row(first), lang)
+        lines.append(
+            label("val_group", lang, problem=where, n=len(g), examples=", ".join(shown) or "—")
+        )
+    if limit is not None and len(groups) > limit:
+        lines.append(label("val_and_more_groups", lang, n=len(groups) - limit))
+    return lines
+
+
+def _without_row(r: pd.Series) -> pd.Series:
+    out = r.copy()
+    out["row"], out["value"] = None, None
+    return out
+
+
+def group_count(problems: pd.DataFrame) -> int:
+    """How many groups :func:`grouped_lines` makes of ``problems``."""
+    if problems.empty:
+        return 0
+    return len(problems[["file", "column", "problem"]].astype("string").drop_duplicates())
+
+
 class Problems:
     """Problems collected table by table; :meth:`frame` words them in one language."""
 
