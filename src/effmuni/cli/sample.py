@@ -1,8 +1,9 @@
-"""``effmuni sample``: write the synthetic sample dataset."""
+"""``effmuni sample``: write the synthetic sample dataset (regional CSV or federal Parquet)."""
 
 from __future__ import annotations
 
 import argparse
+import time
 
 from ..text import label
 from ._common import add_command
@@ -11,6 +12,33 @@ __all__ = ["add_parser"]
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.scale == "federal":
+        from ..synth import write_federal
+
+        began = time.perf_counter()
+        summary = write_federal(
+            args.out, seed=args.seed, regions=args.regions, workers=args.workers
+        )
+        seconds = time.perf_counter() - began
+        rows = summary["rows"]
+        size = sum(p.stat().st_size for p in summary["files"])
+        print(
+            label(
+                "cli_sample_wrote_federal",
+                args.lang,
+                regions=len(summary["regions"]),
+                municipalities=f"{rows['municipalities']:,}",
+                projects=f"{rows['projects']:,}",
+                cases=f"{rows['cases']:,}",
+                service_stats=f"{rows['service_stats']:,}",
+                n=len(summary["files"]),
+                size_mb=f"{size / 2**20:.1f}",
+                out=args.out,
+                seed=args.seed,
+                seconds=f"{seconds:.1f}",
+            )
+        )
+        return 0
     from ..synth import write_sample
 
     written = write_sample(args.out, seed=args.seed)
@@ -27,5 +55,17 @@ def add_parser(subparsers, lang: str) -> None:
         required=True,
         metavar=label("cli_metavar_dir", lang),
         help=label("cli_sample_out", lang),
+    )
+    p.add_argument(
+        "--scale",
+        choices=("regional", "federal"),
+        default="regional",
+        help=label("cli_sample_scale", lang),
+    )
+    p.add_argument(
+        "--regions", type=int, default=None, metavar="N", help=label("cli_sample_regions", lang)
+    )
+    p.add_argument(
+        "--workers", type=int, default=2, metavar="N", help=label("cli_sample_workers", lang)
     )
     p.set_defaults(func=_run)

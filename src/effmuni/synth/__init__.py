@@ -44,6 +44,13 @@ How the tables agree with each other
   gives the truth an estimate should recover. They come from a random stream of their own,
   so the other tables do not depend on them.
 
+The federal sample
+------------------
+:func:`write_federal` (``effmuni sample --scale federal``) writes about 85 regions as Parquet
+partitioned by ``region_id``: Chuvashia (21) is this sample, the other regions are synthetic
+and drawn with arrays, region by region in parallel; see :mod:`effmuni.synth._federal` and
+:mod:`effmuni.synth._federal_write`.
+
 Examples
 --------
 >>> from effmuni.synth import generate
@@ -57,6 +64,7 @@ Examples
 from __future__ import annotations
 
 from ._clock import AS_OF, QUARTERS
+from ._federal_write import write_federal
 from ._generate import generate
 
 # private: the planted maturity, for tests that check the analysis recovers it, as
@@ -66,4 +74,4 @@ from ._reference import municipalities as _municipalities  # noqa: F401
 from ._services import planted_effects
 from ._write import write_sample
 
-__all__ = ["AS_OF", "QUARTERS", "generate", "planted_effects", "write_sample"]
+__all__ = ["AS_OF", "QUARTERS", "generate", "planted_effects", "write_federal", "write_sample"]

@@ -115,12 +115,21 @@ def _to_timestamp(minutes: np.ndarray) -> pd.Series:
     return out.where(minutes >= 0)
 
 
+#: columns the regional sample does not write: ``region_id`` is the federal sample's partition
+FEDERAL_ONLY = frozenset({"region_id"})
+
+
+def regional_columns(table: str) -> list:
+    """The dictionary's columns of ``table`` that the regional sample holds, in order."""
+    return [c for c in TABLES[table].columns if c.name not in FEDERAL_ONLY]
+
+
 def _frame(table: str, rows: Sequence[tuple]) -> pd.DataFrame:
     """A typed frame for ``table`` (dtypes as :func:`effmuni.validate` produces them)."""
-    spec = TABLES[table]
-    cols = list(zip(*rows, strict=True)) if rows else [()] * len(spec.columns)
+    columns = regional_columns(table)
+    cols = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
     data = {}
-    for col, values in zip(spec.columns, cols, strict=True):
+    for col, values in zip(columns, cols, strict=True):
         values = list(values)
         if col.kind in ("id", "text", "category", "quarter", "month"):
             data[col.name] = pd.Series(values, dtype="string")
@@ -138,7 +147,11 @@ def _frame(table: str, rows: Sequence[tuple]) -> pd.DataFrame:
             )
         else:  # datetime, given as minutes since CAL_START (negative: missing)
             data[col.name] = _to_timestamp(np.asarray(values, dtype=np.int64))
-    return pd.DataFrame(data)
+    # columns the regional files do not hold (``region_id``): empty, as reading the files gives
+    for col in TABLES[table].columns:
+        if col.name in FEDERAL_ONLY:
+            data[col.name] = pd.Series([pd.NA] * len(data[columns[0].name]), dtype="Int64")
+    return pd.DataFrame({c.name: data[c.name] for c in TABLES[table].columns})
 
 
 def generate(seed: int = 2023) -> dict[str, pd.DataFrame]:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..schema import TABLE_ORDER, TABLES
 from ._clock import AS_OF
-from ._generate import generate
+from ._generate import generate, regional_columns
 from ._reference import read_text
 from ._services import planted_effects
 
@@ -39,11 +39,11 @@ def _fmt_cells(series: pd.Series, kind: str) -> list[str]:
 
 
 def _csv_text(table: str, frame: pd.DataFrame) -> str:
-    spec = TABLES[table]
-    columns = [_fmt_cells(frame[c.name], c.kind) for c in spec.columns]
+    spec = regional_columns(table)
+    columns = [_fmt_cells(frame[c.name], c.kind) for c in spec]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(spec.column_names)
+    writer.writerow([c.name for c in spec])
     writer.writerows(zip(*columns, strict=True))
     return buffer.getvalue()
 
