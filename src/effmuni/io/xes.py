@@ -89,6 +89,7 @@ class _XesStream:
         self.batch: list[tuple] = []
         self.parts: dict[str, list] = {column: [] for column in _XES_COLUMNS}
         self.instances: dict[str, int] = {}
+        self.transitions: dict[str, int] = {}  # lifecycle text -> code (see _transitions)
         self.bad: dict[str, list] = {"timestamp": [], "start_timestamp": []}
         self.n_bad = {"timestamp": 0, "start_timestamp": 0}
         self.n_events = 0
@@ -102,77 +103,88 @@ class _XesStream:
         case_key = self.case_key
         batch = self.batch
         trace_names = self.trace_names
-        depth = 0  # of the current element, outside events
-        in_trace = -1  # depth of the open <trace>, else -1
-        trace_child = -1  # depth of its children
+        trace_lines = self.trace_lines
+        # Only start tags call Python: end tags are appended to ``ends`` by C code, and the
+        # depth of an element is the starts minus the ends before it. Outside events,
+        # ``opened`` counts the starts since ``ends`` was last emptied, so the parent of a new
+        # element lies at depth ``opened - len(ends)`` (the root at 1, events at 3).
+        ends: list[str] = []
+        opened = 0
+        parent_is_trace = False  # whether the latest element at depth 2 is a <trace>
         trace_no = -1
         line = 0
-        level = 0
+        in_event = False  # an <event> was opened and not yet emitted
+        n = 0  # elements started within the event
         cur: list = []
 
+        def emit() -> None:
+            nonlocal in_event
+            in_event = False
+            batch.append((trace_no, line, *cur))
+            if len(batch) >= _XES_BATCH:
+                self.flush()
+
         def first(name: str, attrs: list[str]) -> None:
-            nonlocal depth
+            nonlocal opened
             local = name.rpartition(":")[2]
             if local != "log":
                 raise EventLogError(
                     f"{self.name} is not an XES file: the root element is <{name}>, expected <log>"
                 )
-            depth = 1
+            opened = 1
             parser.StartElementHandler = start
 
-        # Outside events: track the depth, open traces and events, read trace attributes.
         def start(name: str, attrs: list[str]) -> None:
-            nonlocal depth, in_trace, trace_child, trace_no, line, cur, level
-            depth += 1
-            if depth == trace_child:
+            nonlocal opened, parent_is_trace, trace_no, line, in_event, n, cur
+            depth = opened - len(ends)  # of the parent
+            opened += 1
+            if len(ends) > 4096:  # many elements outside events: keep ``ends`` short
+                opened = depth + 1
+                ends.clear()
+            if depth == 2 and parent_is_trace:
                 if name == "event" or name.rpartition(":")[2] == "event":
                     cur = [None] * 6
                     line = parser.CurrentLineNumber
-                    level = 0
-                    parser.StartElementHandler = event_start
-                    parser.EndElementHandler = event_end
+                    in_event = True
+                    n = 0
+                    ends.clear()
+                    parser.StartElementHandler = child
                 elif _attr(attrs, "key") == case_key:
                     trace_names[-1] = _attr(attrs, "value")
-            elif depth == 2 and name.rpartition(":")[2] == "trace":
-                in_trace, trace_child = depth, depth + 1
-                trace_no += 1
-                trace_names.append(None)
-                self.trace_lines.append(parser.CurrentLineNumber)
+            elif depth == 1:
+                parent_is_trace = name.rpartition(":")[2] == "trace"
+                if parent_is_trace:
+                    trace_no += 1
+                    trace_names.append(None)
+                    trace_lines.append(parser.CurrentLineNumber)
 
-        def end(name: str) -> None:
-            nonlocal depth, in_trace, trace_child
-            if depth == in_trace:
-                in_trace = trace_child = -1
-            depth -= 1
-
-        # Inside an event (the hot path): ``level`` counts the elements open within it.
-        def event_start(name: str, attrs: list[str]) -> None:
-            nonlocal level
-            level += 1
-            if level == 1 and attrs:  # a direct attribute of the event
-                if attrs[0] == "key" and len(attrs) == 4 and attrs[2] == "value":
+        # Within an event (the hot path): all n elements started in it have ended iff
+        # len(ends) == n (a direct attribute of the event starts); fewer: a nested one;
+        # more: the event has ended (and len(ends) - n - 1 elements around it).
+        def child(name: str, attrs: list[str]) -> None:
+            nonlocal n, opened
+            closed = len(ends)
+            if closed == n:
+                n += 1
+                if attrs and attrs[0] == "key" and len(attrs) == 4 and attrs[2] == "value":
                     slot = slot_of.get(attrs[1])
                     if slot is not None:
                         cur[slot] = attrs[3]
-                else:
+                elif attrs:
                     slot = slot_of.get(_attr(attrs, "key"))
                     if slot is not None:
                         cur[slot] = _attr(attrs, "value")
-
-        def event_end(name: str) -> None:
-            nonlocal level, depth
-            if level:
-                level -= 1
-                return
-            batch.append((trace_no, line, *cur))  # the </event>
-            depth -= 1
-            parser.StartElementHandler = start
-            parser.EndElementHandler = end
-            if len(batch) >= _XES_BATCH:
-                self.flush()
+            elif closed < n:
+                n += 1
+            else:
+                emit()
+                opened = 3 - (closed - n)  # elements open after the event's end
+                ends.clear()
+                parser.StartElementHandler = start
+                start(name, attrs)
 
         parser.StartElementHandler = first
-        parser.EndElementHandler = end
+        parser.EndElementHandler = ends.append
         at_end = False
         collecting = gc.isenabled()
         gc.disable()  # the batch is many small tuples: the cyclic GC would rescan them often
@@ -184,9 +196,11 @@ class _XesStream:
                 parser.Parse(chunk, False)
             at_end = True
             parser.Parse(b"", True)
+            if in_event:  # the document is complete: the last event has ended
+                emit()
         except pyexpat.ExpatError as e:
             reason = pyexpat.errors.messages[e.code] if e.code else str(e)
-            if depth == 0:
+            if opened == 0:
                 raise EventLogError(
                     f"{self.name} is not an XES file: not well-formed XML ({reason} at line "
                     f"{e.lineno}, column {e.offset})"
@@ -218,12 +232,7 @@ class _XesStream:
         parts["line"].append(np.asarray(cols[1], dtype=np.int64))
         parts["activity"].append(pa.array(cols[2], type=pa.large_string()))
         parts["resource"].append(pa.array(cols[5], type=pa.large_string()))
-        transition = _to_text(pd.Series(cols[6], dtype=object)).str.strip().str.lower()
-        parts["lifecycle"].append(
-            np.where(transition == "start", 1, np.where(transition == "complete", 2, 0)).astype(
-                np.int8
-            )
-        )
+        parts["lifecycle"].append(_transitions(cols[6], self.transitions))
         if cols[7].count(None) == n:
             parts["instance"].append(np.full(n, -1, dtype=np.int32))
         else:
@@ -235,6 +244,12 @@ class _XesStream:
                 )
             )
         for role, k in (("timestamp", 3), ("start_timestamp", 4)):
+            try:  # the usual case, all xs:dateTime with offsets (or none): cast in one go
+                utc = pa.array(cols[k], type=pa.string()).cast(pa.timestamp("us", tz="UTC"))
+                parts[role].append(utc.to_numpy(zero_copy_only=False))
+                continue
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
             raw = pd.Series(cols[k], dtype=object)
             parsed, bad = _to_time(raw, self.tz)
             parts[role].append(parsed.dt.tz_convert(None).to_numpy())  # UTC datetime64[us]
@@ -256,6 +271,21 @@ class _XesStream:
             return pd.Series(values).dt.tz_localize("UTC").dt.tz_convert(self.tz)
         dtype = {"lifecycle": np.int8, "instance": np.int32}.get(name, np.int64)
         return pd.Series(np.concatenate(parts) if parts else np.zeros(0, dtype=dtype))
+
+
+def _transitions(values: tuple, known: dict[str, int]) -> np.ndarray:
+    """Lifecycle transitions as codes: 1 start, 2 complete, 0 other or none (case and
+    surrounding spaces ignored). The text rules run once per distinct value, remembered in
+    ``known``."""
+    coded = pa.array(values, type=pa.string()).dictionary_encode()
+    distinct = coded.dictionary.to_pylist()
+    new = [v for v in distinct if v not in known]
+    if new:
+        transition = _to_text(pd.Series(new, dtype=object)).str.strip().str.lower()
+        code = np.where(transition == "start", 1, np.where(transition == "complete", 2, 0))
+        known.update(zip(new, code.tolist(), strict=True))
+    table = np.array([known[v] for v in distinct] + [0], dtype=np.int8)  # last: missing
+    return table[coded.indices.fill_null(len(distinct)).to_numpy()]
 
 
 def _xes_keys(path: Path, gz: bool, limit: int = 10_000) -> tuple[set[str], set[str]]:
