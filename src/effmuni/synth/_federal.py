@@ -38,212 +38,44 @@ region's tables do not depend on which worker builds it or in what order.
 
 from __future__ import annotations
 
-import csv
 import math
-import re
-from functools import cache
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..schema import MINUTES_PER_UNIT, TABLES
 from ._clock import (
-    AS_OF,
-    CAL_START,
-    DAY_MIN,
     QUARTERS,
     calendar,
-    from_working_clock,
-    to_working_clock,
 )
+from ._federal_base import (
+    _AS_OF,
+    _CALENDAR_UNITS,
+    _D0,
+    _MODEL_FROM,
+    _MODEL_TO,
+    _dates,
+    _fill,
+    _institution_rows,
+    _kinds,
+    _names,
+    _phase_value,
+    _process_arrays,
+    _round_sig2,
+    _round_value,
+    _to_unit,
+    _within,
+    to_arrow,
+)
+from ._federal_logs import _cases, _engagement, _service_stats, _steps
 from ._institutions import SECTOR_WEIGHT
-from ._reference import _DATA, processes, step_templates
-from ._services import MONTHS
+from ._reference import processes
 
-__all__ = ["CHUVASHIA", "REGIONS", "arrow_schema", "region_tables"]
+__all__ = ["CHUVASHIA", "REGIONS", "chuvashia_tables", "region_tables"]
 
 #: the region codes of the federal sample, in the order they are generated; Chuvashia first
 CHUVASHIA = 21
 REGIONS: tuple[int, ...] = (CHUVASHIA, *(r for r in range(1, 86) if r != CHUVASHIA))
-
-_D0 = np.datetime64(CAL_START, "D")
-_AS_OF = int((np.datetime64(AS_OF, "D") - _D0).astype(int))
-_CALENDAR_UNITS = ("min", "h", "day")
-_MODEL_FROM = int((np.datetime64("2023-03-01") - _D0).astype(int))
-_MODEL_TO = int((np.datetime64("2025-11-28") - _D0).astype(int))
-
-
-# --------------------------------------------------------------------------- reference data
-
-
-def _rows(name: str) -> list[dict[str, str]]:
-    with _DATA.joinpath(name).open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
-
-
-@cache
-def _names() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    stems = _rows("federal_stems.csv")
-    prefixes = _rows("federal_prefixes.csv")
-    return (
-        np.array([r["stem_ru"] for r in stems], dtype=object),
-        np.array([r["stem_en"] for r in stems], dtype=object),
-        np.array([r["prefix_ru"] for r in prefixes], dtype=object),
-        np.array([r["prefix_en"] for r in prefixes], dtype=object),
-    )
-
-
-@cache
-def _kinds() -> dict[str, dict[str, str]]:
-    return {r["kind"]: r for r in _rows("federal_kinds.csv")}
-
-
-@cache
-def _institution_rows() -> tuple[dict[str, str], ...]:
-    return tuple(_rows("federal_institutions.csv"))
-
-
-@cache
-def federal_services() -> pd.DataFrame:
-    """The services of the federal statistics (``federal_services.csv``), in order."""
-    rows = _rows("federal_services.csv")
-    out = pd.DataFrame(rows)
-    for col in ("base_lead_days", "cases_per_10k", "season_amplitude", "effect_log"):
-        out[col] = out[col].astype(float)
-    out["season_peak_month"] = out["season_peak_month"].astype(int)
-    return out
-
-
-@cache
-def _process_arrays() -> dict[str, np.ndarray]:
-    procs = processes()
-    families = list(step_templates())
-    sv = federal_services()
-    service_of = dict(zip(sv["process_name"], sv["service_id"], strict=True))
-    return {
-        "name": np.array([p.name for p in procs], dtype=object),
-        "lo": np.array([p.lead_days[0] for p in procs]),
-        "hi": np.array([p.lead_days[1] for p in procs]),
-        "vol_lo": np.array([p.volume[0] for p in procs], dtype=float),
-        "vol_hi": np.array([p.volume[1] for p in procs], dtype=float),
-        "limit_value": np.array([p.limit[0] if p.limit else np.nan for p in procs]),
-        "limit_unit": np.array([p.limit[1] if p.limit else "" for p in procs], dtype=object),
-        "n_units": np.array([len(p.units) for p in procs]),
-        "units": np.array([(p.units + p.units[-1:] * 3)[:3] for p in procs], dtype=object),
-        "family": np.array([families.index(p.family) for p in procs]),
-        "service": np.array([service_of.get(p.name) for p in procs], dtype=object),
-    }
-
-
-def _fill(pattern: str, **fields: pd.Series | str) -> pd.Series:
-    """``pattern`` with ``{field}`` placeholders filled element-wise from string series."""
-    n = max(len(v) for v in fields.values() if isinstance(v, pd.Series))
-    out = pd.Series([""] * n, dtype=object)
-    for piece in re.split(r"(\{\w+\})", pattern):
-        if piece.startswith("{") and piece.endswith("}"):
-            value = fields[piece[1:-1]]
-            out = out + (value.astype(str).to_numpy() if isinstance(value, pd.Series) else value)
-        elif piece:
-            out = out + piece
-    return out
-
-
-# --------------------------------------------------------------------------- arrow helpers
-
-
-_ARROW_TYPES = {
-    "id": pa.string(),
-    "text": pa.string(),
-    "category": pa.string(),
-    "quarter": pa.string(),
-    "month": pa.string(),
-    "float": pa.float64(),
-    "int": pa.int64(),
-    "bool": pa.bool_(),
-    "date": pa.date32(),
-    "datetime": pa.timestamp("us"),
-}
-
-
-def arrow_schema(table: str) -> pa.Schema:
-    """The Parquet schema of ``table`` in the federal sample (``region_id`` is the partition)."""
-    return pa.schema(
-        [
-            pa.field(c.name, _ARROW_TYPES[c.kind])
-            for c in TABLES[table].columns
-            if c.name != "region_id"
-        ]
-    )
-
-
-def to_arrow(table: str, columns: dict[str, object]) -> pa.Table:
-    """An arrow table of ``table`` from numpy arrays or pandas series (NaN/NaT/None: null)."""
-    schema = arrow_schema(table)
-    arrays = []
-    for field in schema:
-        values = columns[field.name]
-        if isinstance(values, pd.Series):
-            values = values.astype(object).where(values.notna(), None).to_numpy()
-        if pa.types.is_date32(field.type) and isinstance(values, np.ndarray):
-            if values.dtype.kind == "M":
-                values = values.astype("datetime64[D]")
-        arr = pa.array(values, from_pandas=True)
-        arrays.append(arr.cast(field.type) if arr.type != field.type else arr)
-    return pa.Table.from_arrays(arrays, schema=schema)
-
-
-def _dates(days: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
-    """Day indices since ``CAL_START`` as ``datetime64[D]`` (NaT where not ``valid``)."""
-    out = _D0 + days.astype("timedelta64[D]")
-    if valid is not None:
-        out = np.where(valid, out, np.datetime64("NaT", "D"))
-    return out
-
-
-def _stamps(minutes: np.ndarray) -> np.ndarray:
-    """Minutes since ``CAL_START`` as ``datetime64[us]`` (negative: NaT)."""
-    base = np.datetime64(CAL_START, "m")
-    out = (base + minutes.astype("timedelta64[m]")).astype("datetime64[us]")
-    return np.where(minutes >= 0, out, np.datetime64("NaT", "us"))
-
-
-def _within(groups: np.ndarray) -> np.ndarray:
-    """0, 1, 2, … within runs of equal values of a sorted ``groups`` array."""
-    if groups.size == 0:
-        return groups.astype(np.int64)
-    starts = np.r_[0, np.flatnonzero(np.diff(groups)) + 1]
-    lengths = np.diff(np.r_[starts, groups.size])
-    return np.arange(groups.size) - np.repeat(starts, lengths)
-
-
-def _round_sig2(v: np.ndarray) -> np.ndarray:
-    mag = 10.0 ** (np.floor(np.log10(np.maximum(v, 1e-9))) - 1)
-    return np.round(v / mag) * mag
-
-
-def _round_value(v: np.ndarray, unit: np.ndarray) -> np.ndarray:
-    """The regional generator's :func:`round_value`, element-wise (calendar/working units)."""
-    decimals = np.where(unit == "min", np.where(v >= 10, 0, 1), np.where(v >= 1, 1, 2))
-    out = np.select(
-        [decimals == 0, decimals == 1], [np.round(v, 0), np.round(v, 1)], np.round(v, 2)
-    )
-    return np.where(out > 0, out, 10.0 ** (-decimals))
-
-
-def _to_unit(days: np.ndarray, unit: np.ndarray) -> np.ndarray:
-    per = np.array([MINUTES_PER_UNIT.get(u, DAY_MIN * 7 / 5) for u in unit]) if unit.size else days
-    return days * DAY_MIN / per
-
-
-def _phase_unit(base: np.ndarray, days: np.ndarray) -> np.ndarray:
-    """A smaller calendar unit once a later phase's value falls below one."""
-    out = base.copy()
-    small_day = (base == "day") & (days < 1)
-    out[small_day] = np.where(days[small_day] * 24 >= 1, "h", "min")
-    out[(base == "h") & (days * 24 < 1)] = "min"
-    return out
-
 
 # --------------------------------------------------------------------------- municipalities
 
@@ -504,16 +336,6 @@ def _evidence(rng: np.random.Generator, pr: pd.DataFrame) -> None:
     pr["has_map"], pr["has_cases"] = has_map, has_cases
 
 
-def _phase_value(days: np.ndarray, base_unit: np.ndarray, phase: str):
-    """Unit, rounded value and minutes of a phase's lead time (later phases may change unit)."""
-    unit = base_unit if phase == "baseline" else _phase_unit(base_unit, days)
-    value = _round_value(_to_unit(days, unit), unit)
-    minutes = (
-        value * np.array([MINUTES_PER_UNIT.get(u, np.nan) for u in unit]) if unit.size else value
-    )
-    return unit, value, minutes
-
-
 _PHASES = (
     ("baseline", "base_days", "base_on"),
     ("target", "target_days", None),
@@ -562,270 +384,6 @@ def _passport(pr: pd.DataFrame, n_obs: dict[str, np.ndarray]) -> pd.DataFrame:
         )
     out = pd.concat(parts, ignore_index=True).sort_values(["row", "order"], kind="stable")
     return out.drop(columns=["row", "order"]).reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------- value-stream maps
-
-
-@cache
-def _templates() -> dict[str, np.ndarray]:
-    fams = step_templates()
-    rows = [s for steps in fams.values() for s in steps]
-    lengths = np.array([len(s) for s in fams.values()])
-    return {
-        "start": np.r_[0, np.cumsum(lengths)[:-1]],
-        "length": lengths,
-        "step": np.array([s[0] for s in rows], dtype=object),
-        "actor": np.array([s[1] for s in rows], dtype=object),
-        "touch": np.array([s[2] for s in rows], dtype=float),
-        "va": np.array([s[3] for s in rows]),
-        "handoff": np.array([s[4] for s in rows]),
-        "approval": np.array([s[5] for s in rows]),
-    }
-
-
-def _steps(rng: np.random.Generator, pr: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Maps (current, target, actual of closed projects) whose Σ(process + wait) is the lead time."""
-    tpl = _templates()
-    family = _process_arrays()["family"][pr["proc"].to_numpy()]
-    mapped = pr["has_map"].to_numpy()
-    base_unit = pr["lt_unit"].to_numpy().astype(object)
-    blocks = []
-    for state, phase, days_col, extra in (
-        ("current", "baseline", "base_days", None),
-        ("target", "target", "target_days", None),
-        ("actual", "actual", "actual_days", pr["stage"].to_numpy() == "closed"),
-    ):
-        idx = np.flatnonzero(mapped if extra is None else mapped & extra)
-        _, _, minutes = _phase_value(pr[days_col].to_numpy()[idx], base_unit[idx], phase)
-        blocks.append(pd.DataFrame({"proj": idx, "state": state, "minutes": minutes}))
-    b = pd.concat(blocks, ignore_index=True)
-    b["order"] = b["state"].map({"current": 0, "target": 1, "actual": 2})
-    b = b.sort_values(["proj", "order"], kind="stable").reset_index(drop=True)
-    fam = family[b["proj"].to_numpy()]
-    length = tpl["length"][fam]
-    block = np.repeat(np.arange(len(b)), length)
-    step_no = _within(block) + 1
-    t = tpl["start"][fam][block] + step_no - 1
-    total = b["minutes"].to_numpy()
-    proc_min = np.maximum(np.round(tpl["touch"][t] * np.exp(rng.normal(0, 0.3, t.size)), 1), 0.1)
-    proc_sum = np.bincount(block, proc_min, minlength=len(b))
-    factor = np.minimum(1.0, 0.5 * total / np.maximum(proc_sum, 1e-9))
-    proc_min = np.maximum(np.floor(proc_min * factor[block] * 10) / 10, 0.1)
-    wait_total = total - np.bincount(block, proc_min, minlength=len(b))
-    share = rng.gamma(0.7, 1.0, t.size) + 1e-6
-    share = share / np.bincount(block, share, minlength=len(b))[block]
-    wait = np.maximum(np.floor(share * wait_total[block] * 10) / 10, 0.0)
-    last = np.r_[np.flatnonzero(np.diff(block)), block.size - 1] if block.size else block
-    rest = wait_total - np.bincount(block, wait, minlength=len(b))
-    wait[last] = np.maximum(np.round(wait[last] + rest, 1), 0.0)
-    return {
-        "project_id": pr["project_id"].to_numpy()[b["proj"].to_numpy()][block],
-        "map_state": b["state"].to_numpy()[block],
-        "step_no": step_no,
-        "step_name": tpl["step"][t],
-        "actor_role": tpl["actor"][t],
-        "process_min": proc_min,
-        "wait_min": wait,
-        "value_added": tpl["va"][t],
-        "handoff": tpl["handoff"][t],
-        "approval": tpl["approval"][t],
-    }
-
-
-# --------------------------------------------------------------------------- cases
-
-
-def _cases(rng: np.random.Generator, pr: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict]:
-    """Case rows of the logged projects and the completed cases a phase (for ``n_obs``)."""
-    logged = np.flatnonzero(pr["has_cases"].to_numpy())
-    base_unit = pr["lt_unit"].to_numpy().astype(object)[logged]
-    _, _, base_min = _phase_value(pr["base_days"].to_numpy()[logged], base_unit, "baseline")
-    _, _, act_min = _phase_value(pr["actual_days"].to_numpy()[logged], base_unit, "actual")
-    start = pr["start"].to_numpy()[logged]
-    impl = pr["impl_done"].to_numpy()[logged]
-    act_on = pr["act_on"].to_numpy()[logged]
-    k = logged.size
-    # blocks: every logged project's before phase, then its after phase
-    proj = np.r_[logged, logged]
-    after = np.r_[np.zeros(k, bool), np.ones(k, bool)]
-    a = np.r_[start - np.round(rng.uniform(60, 120, k)).astype(np.int64), impl + 1]
-    after_to = np.maximum(act_on - np.maximum(1, np.round(act_min / DAY_MIN)), impl + 15)
-    after_to = after_to.astype(np.int64)
-    b = np.r_[start - 1, after_to]
-    goal_min = np.r_[base_min, act_min] * (1 + rng.uniform(-0.08, 0.08, 2 * k))
-    limit = np.r_[np.full(k, np.inf), act_on * float(DAY_MIN)]
-    nb = 2 * k
-    n = rng.integers(190, 431, nb)
-    order = np.lexsort((after, proj))  # by project, before first
-    proj, after, a, b, goal_min, limit, n = (
-        x[order] for x in (proj, after, a, b, goal_min, limit, n)
-    )
-    block = np.repeat(np.arange(nb), n)
-    # received: working days in [a, b], 08:00–17:00, sorted within the block
-    flags, _ = calendar()
-    wd_before = np.r_[0, np.cumsum(flags)]
-    workdays = np.flatnonzero(flags)
-    lo, hi = wd_before[a], wd_before[b + 1]
-    day = workdays[lo[block] + (rng.random(block.size) * (hi - lo)[block]).astype(np.int64)]
-    received = day * DAY_MIN + rng.integers(8 * 60, 17 * 60, block.size)
-    received = received[np.lexsort((received, block))]
-    sigma = rng.uniform(0.45, 0.85, nb)
-    shape = np.exp(sigma[block] * rng.standard_normal(block.size))
-    start_w = to_working_clock(received)
-    short = goal_min < 240
-    room = 18 * 60 - received % DAY_MIN - 1
-    counts = np.bincount(block, minlength=nb)
-    mean_shape = np.bincount(block, shape, minlength=nb) / np.maximum(counts, 1)
-
-    def run(log_k: np.ndarray):
-        work = np.maximum(np.round(np.exp(log_k)[block] * shape), 2).astype(np.int64)
-        work = np.where(short[block], np.minimum(work, room), work)
-        completed = from_working_clock(start_w + work)
-        done = completed < limit[block]
-        n_done = np.bincount(block, done, minlength=nb)
-        total = np.bincount(block, np.where(done, completed - received, 0), minlength=nb)
-        mean = np.where(n_done > 0, total / np.maximum(n_done, 1), np.inf)
-        return completed, done, mean
-
-    lo_k = np.log(goal_min / mean_shape / 50)
-    hi_k = np.log(goal_min / mean_shape * 2)
-    for _ in range(40):
-        mid = (lo_k + hi_k) / 2
-        below = run(mid)[2] < goal_min
-        lo_k, hi_k = np.where(below, mid, lo_k), np.where(below, hi_k, mid)
-    c_lo, d_lo, m_lo = run(lo_k)
-    c_hi, d_hi, m_hi = run(hi_k)
-    use_hi = np.abs(m_hi - goal_min) < np.abs(m_lo - goal_min)
-    completed = np.where(use_hi[block], c_hi, c_lo)
-    done = np.where(use_hi[block], d_hi, d_lo)
-    completed = np.where(done, completed, -1)
-    lead = completed - received
-    touch_min = np.minimum(goal_min * rng.uniform(0.05, 0.5, nb), 480)
-    touch = touch_min[block] * np.exp(0.35 * rng.standard_normal(block.size))
-    touch = np.floor(np.minimum(touch, 0.9 * lead) * 10) / 10
-    touch = np.where(done & (touch >= 0.1) & (rng.random(block.size) > 0.08), touch, np.nan)
-    pid = pr["project_id"].to_numpy()[proj][block]
-    tag = np.where(after[block], "A", "B")
-    k_in = pd.Series(_within(block) + 1).astype(str).str.zfill(4).to_numpy()
-    case_id = pd.Series(pid) + "-" + tag + "-" + k_in
-    n_done = np.bincount(block, done, minlength=nb).astype(float)
-    n_obs = {"baseline": np.full(len(pr), np.nan), "actual": np.full(len(pr), np.nan)}
-    n_obs["baseline"][proj[~after]] = n_done[~after]
-    n_obs["actual"][proj[after]] = n_done[after]
-    after_days = np.zeros(len(pr))
-    after_days[proj[after]] = (b - a)[after]
-    n_after = np.zeros(len(pr))
-    n_after[proj[after]] = counts[after]
-    rows = {
-        "project_id": pid,
-        "case_id": case_id.to_numpy(),
-        "phase": np.where(after[block], "after", "before"),
-        "received": _stamps(received),
-        "completed": _stamps(completed),
-        "work_min": touch,
-    }
-    return rows, {"n_obs": n_obs, "after_days": after_days, "n_after": n_after}
-
-
-# --------------------------------------------------------------------------- engagement
-
-
-def _engagement(
-    rng: np.random.Generator, mun: pd.DataFrame, m: np.ndarray
-) -> dict[str, np.ndarray]:
-    u, nq = len(mun), len(QUARTERS)
-    pop = mun["population"].to_numpy()
-    staff0 = 60 + pop * 0.004 * rng.uniform(0.8, 1.2, u)
-    share_end = np.clip(0.02 + 0.85 * m + rng.normal(0, 0.05, u), 0.02, 0.9)
-    curve = rng.uniform(0.5, 1.5, u)
-    level = staff0[:, None] * np.cumprod(1 + rng.normal(0, 0.02, (u, nq)), axis=1)
-    staff = np.round(level).astype(np.int64)
-    qi = np.arange(nq)[None, :]
-    frac = share_end[:, None] * ((qi + 1) / nq) ** curve[:, None]
-    trained = np.minimum(
-        staff, np.maximum.accumulate(np.round(frac * staff).astype(np.int64), axis=1)
-    )
-    rate = (0.003 + 0.03 * m[:, None]) * (0.6 + 0.8 * qi / nq)
-    submitted = rng.poisson(staff * rate)
-    implemented = rng.binomial(submitted, np.broadcast_to(0.25 + 0.5 * m[:, None], (u, nq)))
-    return {
-        "municipality_id": np.repeat(mun["municipality_id"].to_numpy(), nq),
-        "quarter": np.tile(np.array(QUARTERS, dtype=object), u),
-        "staff_total": staff.ravel(),
-        "staff_trained": trained.ravel(),
-        "proposals_submitted": submitted.ravel(),
-        "proposals_implemented": implemented.ravel(),
-    }
-
-
-# --------------------------------------------------------------------------- service statistics
-
-
-def _service_stats(
-    rng: np.random.Generator, mun: pd.DataFrame, pr: pd.DataFrame, inst_unit: np.ndarray
-) -> dict[str, np.ndarray]:
-    """The regional model of :mod:`effmuni.synth._services`, as (unit, service, month) arrays."""
-    sv = federal_services()
-    u, s, t = len(mun), len(sv), len(MONTHS)
-    sid = {x: j for j, x in enumerate(sv["service_id"])}
-    month_no = MONTHS.month.to_numpy()
-    season = sv["season_amplitude"].to_numpy()[:, None] * np.cos(
-        2 * np.pi * (month_no[None, :] - sv["season_peak_month"].to_numpy()[:, None]) / 12
-    )
-    # the cohort: the month after a unit's first implementation on the service
-    service = _process_arrays()["service"][pr["proc"].to_numpy()]
-    linked = np.zeros((u, s), bool)
-    cohort = np.full((u, s), np.iinfo(np.int64).max)
-    has = np.array([x is not None for x in service], dtype=bool)
-    if has.any():
-        pu = pr["unit"].to_numpy()[has]
-        ps = np.array([sid[x] for x in service[has]])
-        linked[pu, ps] = True
-        impl = pr["impl_done"].to_numpy()[has]
-        done = np.isin(pr["stage"].to_numpy()[has], ["sustain", "closed"])
-        month = _dates(impl).astype("datetime64[M]").astype(int) - np.datetime64(
-            MONTHS[0].start_time.date(), "M"
-        ).astype(int)
-        np.minimum.at(cohort, (pu[done], ps[done]), month[done] + 1)
-    shock = rng.normal(0.0, 0.03, (s, t))
-    reports_median = rng.random(u) < 0.7
-    level = rng.normal(0.0, 0.2, (u, s)) + 0.25 * linked
-    treated = np.arange(t)[None, None, :] >= cohort[:, :, None]
-    innov = rng.normal(0.0, 0.04, (u, s, t))
-    e = np.empty_like(innov)
-    e[..., 0] = innov[..., 0]
-    for j in range(1, t):  # AR(1) over the 36 months
-        e[..., j] = 0.5 * e[..., j - 1] + innov[..., j]
-    size = np.maximum(mun["population"].to_numpy() / 10_000, 1.0) ** 0.8
-    lam = sv["cases_per_10k"].to_numpy()[None, :, None] * size[:, None, None] * (1 + 1.5 * season)
-    n = rng.poisson(np.clip(lam, 0.1, None))
-    y = (
-        np.log(sv["base_lead_days"].to_numpy())[None, :, None]
-        + level[:, :, None]
-        + season[None]
-        + math.log(0.99) * np.arange(t)[None, None, :]
-        + shock[None]
-        + sv["effect_log"].to_numpy()[None, :, None] * treated
-        + e
-    )
-    y = y + rng.normal(0.0, 1.0, y.shape) * 0.5 / np.sqrt(np.maximum(n, 1))
-    med_noise = rng.normal(0.0, 0.05, y.shape)
-    opened = rng.poisson(np.maximum(n, 0) * np.exp(y) / 30.4)
-    mean = np.maximum(np.round(np.exp(y), 1), 0.1)
-    median = np.maximum(np.round(mean * np.exp(-0.18 + med_noise), 1), 0.1)
-    median = np.where(reports_median[:, None, None], median, np.nan)
-    mean = np.where(n > 0, mean, np.nan)
-    median = np.where(n > 0, median, np.nan)
-    return {
-        "municipality_id": np.repeat(mun["municipality_id"].to_numpy(), s * t),
-        "service_id": np.tile(np.repeat(sv["service_id"].to_numpy(), t), u),
-        "month": np.tile(np.array([str(p) for p in MONTHS], dtype=object), u * s),
-        "n_completed": n.ravel(),
-        "mean_lead_days": mean.ravel(),
-        "median_lead_days": median.ravel(),
-        "n_open": opened.ravel(),
-    }
 
 
 # --------------------------------------------------------------------------- one region

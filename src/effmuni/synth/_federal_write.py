@@ -32,7 +32,8 @@ import pyarrow.parquet as pq
 
 from ..schema import TABLE_ORDER
 from ._clock import AS_OF
-from ._federal import CHUVASHIA, REGIONS, chuvashia_tables, federal_services, region_tables
+from ._federal import CHUVASHIA, REGIONS, chuvashia_tables, region_tables
+from ._federal_base import federal_services
 from ._reference import read_text
 
 __all__ = ["partition_dir", "write_federal"]
