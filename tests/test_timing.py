@@ -449,3 +449,65 @@ def test_as_of_gives_the_log_as_it_stood_then():
         timing.split_at(got, "2024-01-01"), by=None, n_boot=0, as_of="2024-04-26 12:30"
     )
     assert s.loc[0, "n_open"] == 1
+
+
+def _plain_timings(log: pd.DataFrame) -> pd.DataFrame:
+    """case_timings' columns computed with plain pandas group-bys (a slow reference)."""
+    ordered = log.assign(pos=np.arange(len(log))).sort_values(["end", "pos"], kind="stable")
+    rows = []
+    for case, g in ordered.groupby("case_id", sort=False):
+        first = (
+            min(g["end"].min(), g["start"].min()) if g["start"].notna().any() else g["end"].min()
+        )
+        last = (
+            max(g["end"].max(), g["start"].max()) if g["start"].notna().any() else g["end"].max()
+        )
+        res = g["resource"].dropna().tolist()
+        rows.append(
+            {
+                "case_id": case,
+                "lead_time_days": (last - first) / pd.Timedelta(days=1),
+                "n_events": len(g),
+                "n_activities": g["activity"].nunique(),
+                "n_handoffs": sum(a != b for a, b in zip(res, res[1:], strict=False)),
+            }
+        )
+    order = pd.unique(log["case_id"])
+    return pd.DataFrame(rows).set_index("case_id").loc[order].reset_index()
+
+
+@pytest.mark.parametrize("grouped", [True, False])
+def test_codes_from_the_csv_read_match_plain_pandas(tmp_path, grouped):
+    """read_event_log (CSV) hands case_timings dictionary codes; results equal those on a
+    rebuilt frame (no codes) and a plain pandas computation."""
+    rng = np.random.default_rng(7)
+    n = 400
+    case = np.sort(rng.integers(0, 60, n)) if grouped else rng.integers(0, 60, n)
+    end = pd.Timestamp("2024-03-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 10**6, n), "s")
+    start = end - pd.to_timedelta(rng.integers(0, 7200, n), "s")
+    resource = np.where(
+        rng.random(n) < 0.2, "", np.char.add("R", rng.integers(0, 4, n).astype(str))
+    )
+    frame = pd.DataFrame(
+        {
+            "case:concept:name": np.char.add("c-", case.astype(str)),
+            "concept:name": np.char.add("a", rng.integers(0, 5, n).astype(str)),
+            "start_timestamp": start.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+            "time:timestamp": end.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+            "org:resource": resource,
+        }
+    )
+    path = tmp_path / "log.csv"
+    frame.to_csv(path, index=False)
+    log = read_event_log(path)
+    assert timing.known_codes(log["case_id"]) is not None  # the fast path is taken
+    fast = case_timings(log)
+    rebuilt = pd.DataFrame({c: log[c].tolist() for c in log.columns}).astype(
+        {"case_id": "str", "activity": "str", "resource": "str"}
+    )
+    rebuilt["start"] = log["start"].copy()
+    rebuilt["end"] = log["end"].copy()
+    assert timing.known_codes(rebuilt["case_id"]) is None
+    pd.testing.assert_frame_equal(fast, case_timings(rebuilt))
+    plain = _plain_timings(log)
+    pd.testing.assert_frame_equal(fast[plain.columns], plain, check_dtype=False)
