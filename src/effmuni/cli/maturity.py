@@ -6,7 +6,7 @@ import argparse
 
 import pandas as pd
 
-from ..text import label, translate_columns
+from ..text import fmt_number, label, show_table
 from ._common import (
     add_command,
     add_dataset_argument,
@@ -68,8 +68,21 @@ def maturity_tables(
         label(f"maturity_index_level_{lv}", lang) for lv in index["index_level"]
     ]
     names = result.level_names(lang)
-    levels = result.level_table(context, lang=lang).join(
-        index[["index_score", "index_level", "index_level_name", "capped"]]
+    levels = (
+        result.level_table(context, lang=lang)
+        .join(analysis.scores[["maturity_score_low", "maturity_score_high"]])
+        .join(
+            index[
+                [
+                    "index_score",
+                    "index_level",
+                    "index_level_name",
+                    "index_level_uncapped",
+                    "index_cap_level",
+                    "capped",
+                ]
+            ]
+        )
     )
     profiles = result.profiles.copy()
     profiles.insert(0, "n_municipalities", result.sizes)
@@ -92,8 +105,14 @@ def maturity_tables(
             result.summary(lang),
             pd.DataFrame(
                 [
-                    (label("cli_mat_spearman_levels", lang), f"{cmp.spearman_levels:.2f}"),
-                    (label("cli_mat_spearman_scores", lang), f"{cmp.spearman_scores:.2f}"),
+                    (
+                        label("cli_mat_spearman_levels", lang),
+                        fmt_number(cmp.spearman_levels, lang, digits=2),
+                    ),
+                    (
+                        label("cli_mat_spearman_scores", lang),
+                        fmt_number(cmp.spearman_scores, lang, digits=2),
+                    ),
                     (
                         label("cli_mat_as_of", lang),
                         str(as_of) if as_of else label("cli_mat_all_data", lang),
@@ -104,6 +123,7 @@ def maturity_tables(
         ],
         ignore_index=True,
     )
+    summary.attrs["null_pvalue"] = float(getattr(result, "null_pvalue", float("nan")))
     return {
         "summary": summary,
         "levels": levels,
@@ -128,8 +148,8 @@ def _missing(features: pd.DataFrame, names: pd.Series, lang: str) -> pd.DataFram
 
 def _print(title: str, frame: pd.DataFrame, lang: str) -> None:
     print(f"\n{title}")
-    # the index becomes a column first: headers are translated on columns only
-    print_indented(translate_columns(frame.reset_index(), lang).to_string(index=False))
+    # the index becomes a column first; words, yes/no and gaps («—») in the language
+    print_indented(show_table(frame.reset_index(), lang).to_string(index=False))
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -172,12 +192,24 @@ def _run(args: argparse.Namespace) -> int:
         for feature, rows in missing.groupby("feature", sort=False):
             names = ", ".join(rows["name"].astype(str))
             print("  " + label("cli_mat_missing_item", lang, feature=feature, names=names))
-    shown = tables["levels"].drop(columns=["kind", "population"], errors="ignore")
-    _print(
-        label("cli_mat_groups", lang),
-        shown.round({"maturity_score": 2, "silhouette": 2, "index_score": 0, "probability": 2}),
-        lang,
+    levels = tables["levels"]
+    rounded = {"maturity_score": 2, "maturity_score_low": 2, "maturity_score_high": 2,
+               "silhouette": 2, "index_score": 0, "probability": 2}  # fmt: skip
+    if (levels["level"] == 1).all():  # no distinct groups: the composite scores instead
+        p = tables["summary"].attrs.get("null_pvalue", float("nan"))
+        print("\n" + label("cli_mat_no_groups", lang, p=fmt_number(p, lang, digits=2)))
+        shown = levels.drop(
+            columns=["kind", "population", "level", "level_name", "silhouette", "probability"],
+            errors="ignore",
+        ).sort_values("maturity_score", ascending=False)
+        _print(label("cli_mat_scores", lang), shown.set_index("name").round(rounded), lang)
+        print("\n" + label("cli_mat_caveat_scores", lang, n=len(levels)))
+        return 0
+    shown = levels.drop(
+        columns=["kind", "population", "maturity_score_low", "maturity_score_high"],
+        errors="ignore",
     )
+    _print(label("cli_mat_groups", lang), shown.set_index("name").round(rounded), lang)
     prof = tables["profiles"]
     prof_t = prof.drop(columns=["level_name", "n_municipalities"]).T.round(2)
     prof_t.columns = [f"{lv}. {prof.loc[lv, 'level_name']}" for lv in prof.index]
