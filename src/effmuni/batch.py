@@ -501,14 +501,19 @@ def refresh_notebook(path: str | Path, timeout: float = 600) -> Path:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
     os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")
+    log = path.with_name(f".{path.stem}.kernel.log")
     client = NotebookClient(
         nb,
+        km=_kernel_manager(log),  # quiet: encrypted transport, the kernel's log in a file
         timeout=timeout,
         kernel_name="python3",
         record_timing=False,
         resources={"metadata": {"path": str(path.parent.resolve())}},
     )
-    client.execute()
+    try:
+        client.execute()
+    finally:
+        log.unlink(missing_ok=True)
     tmp = path.with_name(f".{path.stem}.refresh.ipynb")
     nbformat.write(nb, tmp)
     os.replace(tmp, path)
