@@ -242,7 +242,13 @@ def _derive(tables: dict[str, pd.DataFrame]) -> None:
     )
 
 
-def load_dataset(path: str | Path | None = None, *, strict: bool = True) -> Dataset:
+def load_dataset(
+    path: str | Path | None = None,
+    *,
+    strict: bool = True,
+    region: int | None = None,
+    municipalities=None,
+) -> Dataset:
     """Load and validate a dataset.
 
     Parameters
@@ -253,6 +259,14 @@ def load_dataset(path: str | Path | None = None, *, strict: bool = True) -> Data
         When True, any validation error raises :class:`~effmuni.DataError` listing the
         problems. When False, the valid rows are loaded and the report is kept on
         ``Dataset.report`` (rejected rows in ``report.rejected``).
+    region : int, optional
+        For a partitioned Parquet dataset (tables as ``<table>/region_id=NN/`` folders, as
+        ``effmuni sample --scale federal`` writes): read only this region's partitions.
+        Without it every region is read, one at a time (memory grows with the accepted rows).
+    municipalities : iterable of str, optional
+        For a partitioned dataset: read only the rows of these municipalities (their
+        institutions, projects and the projects' passport, steps and cases), the filter
+        pushed down to the Parquet reader. See :func:`~effmuni.validate`.
 
     Examples
     --------
@@ -265,7 +279,7 @@ def load_dataset(path: str | Path | None = None, *, strict: bool = True) -> Data
     """
     path = resolve_path(path)
     metadata = read_metadata(path)
-    report = validate(path)
+    report = validate(path, region=region, municipalities=municipalities)
     if strict and not report.ok:
         raise DataError(report)
     ds = Dataset.from_report(report)
@@ -280,6 +294,9 @@ METADATA_KEYS = {
     "region_id": int,
     "title": str,
     "source": str,
+    "format": str,  # "parquet" (the federal sample)
+    "partitioning": str,  # how the tables are partitioned, in words
+    "region_ids": list,  # the regions a partitioned dataset holds
 }
 
 

@@ -197,8 +197,13 @@ def _file_problem(problems: Problems, file: str, problem: Problem, table: str = 
     problems.add(table, file, [None], "", None, problem)
 
 
-def _locate(path: Path, errors: Problems, warnings: Problems) -> dict[str, RawTable]:
-    """Find and read the tables under ``path``; file-level failures become errors."""
+def _locate(
+    path: Path, errors: Problems, warnings: Problems, dirs: dict[str, Path] | None = None
+) -> dict[str, RawTable]:
+    """Find and read the tables under ``path``; file-level failures become errors.
+
+    A directory named after a table (``cases/``: partitioned Parquet) is not read here: it is
+    put in ``dirs`` (when given) for :class:`~effmuni.io.partitioned.PartitionedSource`."""
     raws: dict[str, RawTable] = {}
     bad_lines: list[tuple[RawTable, list]] = []
     if path.is_file():
@@ -220,7 +225,19 @@ def _locate(path: Path, errors: Problems, warnings: Problems) -> dict[str, RawTa
         return raws
     seen: dict[str, str] = {}
     for f in sorted(path.iterdir()):
-        if f.name.startswith(".") or not f.is_file():
+        if f.name.startswith("."):
+            continue
+        if f.is_dir():
+            table = table_for_name(f.name)
+            if table is not None and dirs is not None:
+                if table in seen:
+                    second = Problem("second_file", {"table": table, "first": seen[table]})
+                    _file_problem(errors, f.name + "/", second, table)
+                    continue
+                seen[table] = f.name + "/"
+                dirs[table] = f
+            continue
+        if not f.is_file():
             continue
         suffix = f.suffix.lower()
         if suffix not in TABLE_SUFFIXES:
@@ -261,49 +278,24 @@ def _declared_extract_date(path: Path):
         return None
 
 
-def validate(path: str | Path, *, lang: str = "ru") -> ValidationReport:
-    """Read and check a dataset, accepting or rejecting every row.
+def _check_tables(
+    raws: dict[str, RawTable],
+    errors: Problems,
+    warnings: Problems,
+    source: str,
+    path_failed: bool,
+    extract_date,
+    lang: str,
+    known_ids: dict[str, set[str]] | None = None,
+):
+    """Check the tables of ``raws`` (one dataset, or one region's partitions of it).
 
-    Parameters
-    ----------
-    path : str or Path
-        A folder of CSV/Parquet files named after the tables, or one ``.xlsx`` workbook.
-    lang : {"ru", "en"}
-        The language of the problems' wording (``describe_errors`` can word them again).
-
-    Returns
-    -------
-    ValidationReport
-        ``ok``, ``errors``, ``warnings``, ``counts`` and the ``rejected`` rows. For every table
-        ``rows_read == rows_accepted + rows_rejected``.
-
-    Notes
-    -----
-    Errors do not cascade from a table that cannot be used at all (a required table absent, a
-    file that cannot be read, a required header missing): that table gives one problem naming
-    the header and the Russian name expected, and every table referring to it one line
-    (``references_not_checked``) instead of a problem per row. The rows of such a dependent
-    table are checked in every other way and, when nothing else is wrong with them, counted
-    as accepted: their references are unchecked, not wrong. A reference to a *row* that was
-    rejected (an unknown stage, a bad date) still rejects the referring row, with its reason.
-
-    Examples
-    --------
-    >>> import effmuni as em
-    >>> report = em.validate(em.sample_path())
-    >>> report.ok
-    True
-    >>> bool((report.counts.rows_read == report.counts.rows_accepted + report.counts.rows_rejected).all())
-    True
+    ``known_ids`` seeds the accepted ids of tables not in ``raws`` (tables held as plain files
+    beside partitioned ones, checked in the first region's pass). Returns the accepted tables,
+    the rejected rows, the counts (one dict a table read), the unusable tables and the
+    accepted ids.
     """
-    check_lang(lang)
-    path = Path(path)
-    extract_date = _declared_extract_date(path)
-    errors, warnings = Problems(), Problems()
-    raws = _locate(path, errors, warnings)
-    source = path.name or str(path)
-    path_failed = not raws and errors.has_path_problem()
-    accepted_ids: dict[str, set[str]] = {}
+    accepted_ids: dict[str, set[str]] = dict(known_ids or {})
     unusable: set[str] = set()  # tables absent or unreadable: references to them not checked
     tables: dict[str, pd.DataFrame] = {}
     rejected: dict[str, pd.DataFrame] = {}
@@ -312,6 +304,9 @@ def validate(path: str | Path, *, lang: str = "ru") -> ValidationReport:
         spec = TABLES[name]
         raw = raws.get(name)
         if raw is None:
+            if known_ids and name in known_ids:
+                tables[name] = empty_table(name)
+                continue
             if not spec.optional and not path_failed:
                 _file_problem(errors, source, Problem("missing_table", {"table": name}), name)
                 unusable.add(name)
@@ -356,6 +351,175 @@ def validate(path: str | Path, *, lang: str = "ru") -> ValidationReport:
                 "rows_accepted": len(accepted),
                 "rows_rejected": len(rej),
             }
+        )
+    return tables, rejected, counts, unusable, accepted_ids
+
+
+def _validate_partitioned(
+    path: Path,
+    raws: dict[str, RawTable],
+    dirs: dict[str, Path],
+    errors: Problems,
+    warnings: Problems,
+    source: str,
+    extract_date,
+    lang: str,
+    region,
+    municipalities,
+):
+    """Check a dataset whose tables are partitioned folders, one region at a time.
+
+    Each pass reads one region's partition of every table (:class:`PartitionedSource`, the
+    filters pushed down to the Parquet reader) and checks it as a dataset of its own; its
+    accepted and rejected rows are kept, the rows read are let go. References are checked
+    within a region. Tables held as plain files beside the folders are checked in the first
+    pass; their accepted ids serve every pass. The counts sum over the passes, so
+    ``rows_read == rows_accepted + rows_rejected`` holds for every table.
+    """
+    from ..io.partitioned import PartitionedSource
+
+    src = PartitionedSource(path, dirs)
+    regions = src.regions()
+    if region is not None:
+        if regions != [None] and region not in regions:
+            known = ", ".join(str(r) for r in regions)
+            problem = Problem("partition_no_region", {"region": region, "regions": known})
+            errors.add("", source, [None], "", None, problem)
+            regions = []
+        else:
+            regions = [region]
+    wanted = None if municipalities is None else {str(m) for m in municipalities}
+    parts: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLE_ORDER}
+    rejected_parts: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLE_ORDER}
+    totals: dict[str, dict] = {}
+    unusable: set[str] = set()
+    known_ids: dict[str, set[str]] | None = None
+    for i, rid in enumerate(regions):
+        pass_raws = dict(raws) if i == 0 else {}
+        ids = None if wanted is None else {"municipalities": wanted}
+        for name in TABLE_ORDER:
+            if name not in dirs:
+                continue
+            raw, problems = src.read(name, rid, ids)
+            for file, problem in problems:
+                errors.add(name, file, [None], "", None, problem)
+            if raw is None:
+                continue
+            pass_raws[name] = raw
+            if ids is not None and name in ("institutions", "projects"):
+                ids[name] = _read_ids(raw, name)
+        tables, rejected, counts, unusable_here, accepted = _check_tables(
+            pass_raws, errors, warnings, source, False, extract_date, lang, known_ids
+        )
+        if i == 0:
+            known_ids = {t: accepted.get(t, set()) for t in raws}
+        unusable |= unusable_here
+        for row in counts:
+            name = row["table"]
+            parts[name].append(tables[name])
+            rejected_parts[name].append(rejected[name])
+            total = totals.setdefault(
+                name,
+                {
+                    "table": name,
+                    "file": raws[name].file if name in raws else dirs[name].name + "/",
+                    "rows_read": 0,
+                    "rows_accepted": 0,
+                    "rows_rejected": 0,
+                },
+            )
+            for key in ("rows_read", "rows_accepted", "rows_rejected"):
+                total[key] += row[key]
+        del pass_raws, tables, rejected
+    tables = {
+        name: _concat(parts[name]) if parts[name] else empty_table(name) for name in TABLE_ORDER
+    }
+    rejected = {name: _concat(rejected_parts[name]) for name in totals}
+    counts = [totals[name] for name in TABLE_ORDER if name in totals]
+    if not regions:
+        unusable = set()
+    return tables, rejected, counts, unusable
+
+
+def _read_ids(raw: RawTable, table: str) -> set[str]:
+    """The key values of a table as read (before checking): what the next filter selects."""
+    key = TABLES[table].key[0]
+    names = (key, *TABLES[table].column(key).aliases)
+    wanted = {normalize_label(n) for n in names}
+    for c in raw.frame.columns:
+        if normalize_label(c) in wanted:
+            return set(raw.frame[c].dropna().astype(str))
+    return set()
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    filled = [f for f in frames if len(f)]
+    if not filled:
+        return frames[0]
+    return filled[0] if len(filled) == 1 else pd.concat(filled, ignore_index=True)
+
+
+def validate(
+    path: str | Path,
+    *,
+    lang: str = "ru",
+    region: int | None = None,
+    municipalities=None,
+) -> ValidationReport:
+    """Read and check a dataset, accepting or rejecting every row.
+
+    Parameters
+    ----------
+    path : str or Path
+        A folder of CSV/Parquet files named after the tables, or one ``.xlsx`` workbook.
+    lang : {"ru", "en"}
+        The language of the problems' wording (``describe_errors`` can word them again).
+
+    Returns
+    -------
+    ValidationReport
+        ``ok``, ``errors``, ``warnings``, ``counts`` and the ``rejected`` rows. For every table
+        ``rows_read == rows_accepted + rows_rejected``.
+
+    Notes
+    -----
+    Errors do not cascade from a table that cannot be used at all (a required table absent, a
+    file that cannot be read, a required header missing): that table gives one problem naming
+    the header and the Russian name expected, and every table referring to it one line
+    (``references_not_checked``) instead of a problem per row. The rows of such a dependent
+    table are checked in every other way and, when nothing else is wrong with them, counted
+    as accepted: their references are unchecked, not wrong. A reference to a *row* that was
+    rejected (an unknown stage, a bad date) still rejects the referring row, with its reason.
+
+    Examples
+    --------
+    >>> import effmuni as em
+    >>> report = em.validate(em.sample_path())
+    >>> report.ok
+    True
+    >>> bool((report.counts.rows_read == report.counts.rows_accepted + report.counts.rows_rejected).all())
+    True
+    """
+    check_lang(lang)
+    path = Path(path)
+    extract_date = _declared_extract_date(path)
+    errors, warnings = Problems(), Problems()
+    dirs: dict[str, Path] = {}
+    raws = _locate(path, errors, warnings, dirs)
+    source = path.name or str(path)
+    path_failed = not raws and errors.has_path_problem()
+    if dirs:
+        tables, rejected, counts, unusable = _validate_partitioned(
+            path, raws, dirs, errors, warnings, source, extract_date, lang, region, municipalities
+        )
+    else:
+        if region is not None or municipalities is not None:
+            raise ValueError(
+                "region and municipalities select partitions: they need a dataset whose tables "
+                "are folders of Parquet files partitioned by region_id"
+            )
+        tables, rejected, counts, unusable, _ = _check_tables(
+            raws, errors, warnings, source, path_failed, extract_date, lang
         )
     err = errors.frame(lang)
     if not err.empty:

@@ -1,0 +1,100 @@
+"""Partitioned Parquet datasets (the federal sample): region and municipality filters pushed
+down, validation region by region with the reconciliation, a corrupt partition reported."""
+
+from __future__ import annotations
+
+import shutil
+
+import pyarrow.parquet as pq
+import pytest
+
+import effmuni as em
+from effmuni.schema import TABLE_ORDER
+from effmuni.synth import write_federal
+
+
+@pytest.fixture(scope="module")
+def federal(tmp_path_factory):
+    out = tmp_path_factory.mktemp("federal")
+    summary = write_federal(out, 2023, regions=3, workers=1)
+    return out, summary
+
+
+def _reconciles(report) -> bool:
+    c = report.counts
+    return bool((c.rows_read == c.rows_accepted + c.rows_rejected).all())
+
+
+def test_region_filter_reads_only_that_region(federal):
+    out, summary = federal
+    ds = em.load_dataset(out, region=1)
+    assert ds.report.ok, ds.report.describe_errors(lang="en")
+    for name in TABLE_ORDER:
+        assert len(ds.table(name)) == summary["rows_by_region"][1][name], name
+    assert set(ds.municipalities["region_id"]) == {1}
+    assert ds.municipalities["municipality_id"].str.startswith("r01-").all()
+    assert "region_id" not in ds.cases.columns  # only the dictionary's columns elsewhere
+    assert _reconciles(ds.report)
+
+
+def test_municipalities_filter(federal):
+    out, _ = federal
+    whole = em.load_dataset(out, region=2)
+    chosen = sorted(whole.municipalities["municipality_id"])[:2]
+    ds = em.load_dataset(out, region=2, municipalities=chosen)
+    assert sorted(ds.municipalities["municipality_id"]) == chosen
+    assert set(ds.institutions["municipality_id"]) <= set(chosen)
+    inst = whole.institutions[whole.institutions["municipality_id"].isin(chosen)]
+    assert len(ds.institutions) == len(inst)
+    projects = whole.projects[whole.projects["institution_id"].isin(inst["institution_id"])]
+    assert sorted(ds.projects["project_id"]) == sorted(projects["project_id"])
+    cases = whole.cases[whole.cases["project_id"].isin(projects["project_id"])]
+    assert len(ds.cases) == len(cases) > 0
+    assert set(ds.service_stats["municipality_id"]) == set(chosen)
+    assert _reconciles(ds.report)
+
+
+def test_every_region_validates_and_reconciles(federal):
+    out, summary = federal
+    report = em.validate(out, lang="en")
+    assert report.ok, report.describe_errors(lang="en")
+    assert _reconciles(report)
+    counts = report.counts.set_index("table")
+    for name in TABLE_ORDER:
+        assert counts.loc[name, "rows_read"] == summary["rows"][name]
+        assert counts.loc[name, "file"] == f"{name}/"
+
+
+def test_unknown_region_is_a_problem(federal):
+    out, _ = federal
+    report = em.validate(out, region=77, lang="en")
+    assert list(report.errors["code"]) == ["partition_no_region"]
+    assert "77" in report.errors["problem"].iloc[0]
+
+
+def test_corrupt_partition_is_one_problem_and_the_rest_loads(federal, tmp_path):
+    out, summary = federal
+    copy = tmp_path / "fed"
+    shutil.copytree(out, copy)
+    bad = copy / "institutions" / "region_id=01" / "part-0.parquet"
+    bad.write_bytes(b"not parquet at all" * 20)
+    report = em.validate(copy, lang="en")
+    bad_read = report.errors[report.errors["code"] == "read_bad_parquet"]
+    assert list(bad_read["file"]) == ["institutions/region_id=01/part-0.parquet"]
+    assert "institutions/region_id=01/part-0.parquet" in bad_read["problem"].iloc[0]
+    assert _reconciles(report)
+    # the other regions load in full
+    ds = em.load_dataset(copy, region=21, strict=True)
+    assert len(ds.institutions) == summary["rows_by_region"][21]["institutions"]
+    counts = report.counts.set_index("table")
+    expected = sum(summary["rows_by_region"][r]["institutions"] for r in (2, 21))
+    assert counts.loc["institutions", "rows_read"] == expected
+    assert pq.read_schema(out / "institutions" / "region_id=01" / "part-0.parquet")  # untouched
+
+
+def test_regional_csv_sample_unchanged():
+    report = em.validate(em.sample_path())
+    assert report.ok
+    assert list(report.counts["file"]) == [f"{t}.csv" for t in report.counts["table"]]
+    with pytest.raises(ValueError, match="partition"):
+        em.validate(em.sample_path(), region=21)
