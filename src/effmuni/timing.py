@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .calendar import workdays_between
 from .io import MOSCOW_TZ
@@ -303,11 +304,21 @@ def _case_codes(case: pd.Series) -> tuple[np.ndarray, pd.Series, bool]:
             # contiguous cases, numbered in order of appearance: the dictionary is the ids
             ids = dictionary.cast(pa.large_string()).to_pandas().astype(case.dtype)
             return codes.astype(np.int64), ids, True
-    change = np.asarray(values[1:] != values[:-1], dtype=bool)
-    heads = np.flatnonzero(np.r_[True, change])
-    head_ids = values.take(heads)
-    if len(pd.unique(head_ids)) == len(heads):
-        return np.cumsum(np.r_[0, change], dtype=np.int64), pd.Series(head_ids), True
+    arrow = getattr(values, "_pa_array", None)
+    if isinstance(case.dtype, pd.StringDtype) and isinstance(arrow, pa.ChunkedArray):
+        # text in Arrow (read_event_log's): compare and pick the run heads with Arrow kernels
+        change = pc.not_equal(arrow[1:], arrow[:-1]).to_numpy(zero_copy_only=False)
+        head = np.r_[True, change]
+        head_ids = pc.filter(arrow, pa.array(head))
+        if pc.count_distinct(head_ids).as_py() == len(head_ids):
+            ids = head_ids.to_pandas().astype(case.dtype)
+            return np.cumsum(np.r_[0, change], dtype=np.int64), ids, True
+    else:
+        change = np.asarray(values[1:] != values[:-1], dtype=bool)
+        heads = np.flatnonzero(np.r_[True, change])
+        head_ids = values.take(heads)
+        if len(pd.unique(head_ids)) == len(heads):
+            return np.cumsum(np.r_[0, change], dtype=np.int64), pd.Series(head_ids), True
     codes, uniques = pd.factorize(case, sort=False)
     return (
         codes.astype(np.int64),

@@ -299,7 +299,7 @@ def _arrow_csv(
     sep: str,
     include: list[str],
     text_columns: list[str],
-    text_type: pa.DataType | None = None,
+    coded: frozenset[str] = frozenset(),
 ) -> pa.Table:
     stream = pa.input_stream(str(path), compression="gzip" if gz else None)
     try:
@@ -309,7 +309,7 @@ def _arrow_csv(
             parse_options=pacsv.ParseOptions(delimiter=sep),
             convert_options=pacsv.ConvertOptions(
                 include_columns=include,
-                column_types={c: text_type or pa.string() for c in text_columns},
+                column_types={c: _DICT if c in coded else pa.string() for c in text_columns},
                 null_values=[""],
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
@@ -341,8 +341,12 @@ def _read_csv(path: Path, gz: bool, names: dict[str, str], tz: str) -> pd.DataFr
     text_columns = [c for c in include if c not in time_columns]
     try:
         try:
-            # text dictionary-encoded by the (multithreaded) reader: integer codes for free
-            table = _arrow_csv(path, gz, encoding, sep, include, text_columns, _DICT)
+            # activity and resource dictionary-encoded by the (multithreaded) reader: integer
+            # codes for case_timings; the case ids, mostly distinct, are cheaper as plain text
+            coded = frozenset(found[r] for r in ("activity", "resource") if r in found)
+            table = _arrow_csv(
+                path, gz, encoding, sep, include, text_columns, coded - {found["case"]}
+            )
         except pa.ArrowInvalid as e:
             if "conversion error" not in str(e):
                 raise
