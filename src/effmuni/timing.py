@@ -5,8 +5,12 @@ into one row per case. Everything is vectorised with numpy and pandas; no Python
 events or cases:
 
 - case ids are dictionary-encoded. When each case's events are contiguous (the usual export
-  order) the codes are the run numbers of the column, found by comparing neighbours, and no
-  hashing of the whole column is needed; otherwise :func:`pandas.factorize` is used;
+  order) the codes are the run numbers of the column, found by comparing neighbours (with
+  Arrow kernels for Arrow-backed text), and no hashing of the whole column is needed;
+  otherwise :func:`pandas.factorize` is used;
+- activities and resources read from CSV by :func:`effmuni.io.read_event_log` come with the
+  integer codes of pyarrow's dictionary-encoded read (kept for the unchanged column), so they
+  are not hashed or compared as text again; other logs are factorized here;
 - events are put in (case, end) order only when they are not in it already (checked in one
   vectorised pass), so an ordered log is never sorted;
 - per-case first/last timestamps and counts are ``reduceat`` reductions over the case

@@ -45,7 +45,9 @@ Reading speed
     CSV (``;``, tab or ``,`` separated; UTF-8, UTF-16, Windows-1251, KOI8-R, MacCyrillic or
     CP866: the encoding and separator rules of :mod:`effmuni.io.text`, shared with the table
     reader) is parsed by
-    pyarrow's multithreaded reader, which also parses ISO 8601 timestamps; other timestamp
+    pyarrow's multithreaded reader, which also parses ISO 8601 timestamps and reads activities
+    and resources dictionary-encoded (their codes are kept for
+    :func:`effmuni.timing.case_timings`; the result holds plain text); other timestamp
     forms and mixed offsets are parsed afterwards with vectorised pandas code (slower).
     XES is streamed with :mod:`pyexpat`, a batch of events at a time: memory does not grow
     with the file beyond the result itself.
