@@ -135,6 +135,7 @@ class PartitionedSource:
     def read(
         self,
         table: str,
+        *,
         region: int | None = None,
         ids: dict[str, set] | None = None,
     ) -> tuple[RawTable | None, list[tuple[str, Problem]]]:

@@ -400,7 +400,7 @@ def _validate_partitioned(
         for name in TABLE_ORDER:
             if name not in dirs:
                 continue
-            raw, problems = src.read(name, rid, ids)
+            raw, problems = src.read(name, region=rid, ids=ids)
             for file, problem in problems:
                 errors.add(name, file, [None], "", None, problem)
             if raw is None:
