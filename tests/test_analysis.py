@@ -67,9 +67,7 @@ def test_second_call_reads_the_cache_and_gives_identical_results(sample, tmp_pat
         (m1.k, m1.silhouette, m1.stability, m1.n_boot, m1.null_pvalue),
     )
     pd.testing.assert_series_equal(m2.predict(first.features), m1.predict(first.features))
-    np.testing.assert_equal(
-        second.comparison.spearman_levels, first.comparison.spearman_levels
-    )
+    np.testing.assert_equal(second.comparison.spearman_levels, first.comparison.spearman_levels)
 
 
 def test_the_key_changes_with_data_options_and_code(sample, monkeypatch):

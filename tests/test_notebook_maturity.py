@@ -26,8 +26,8 @@ def test_runs_with_other_parameters(tmp_path):
         progress_bar=False,
     )
     last = outputs_text([nb.cells[-1]])
-    assert "k = 3; method = kmeans" in last
-    assert "sizes = [" in last
+    assert "Groups: 3; method: kmeans" in last
+    assert "group sizes: " in last
     texts = outputs_text([c for c in nb.cells if c.cell_type == "code"])
     assert "k-means (Ward)" in texts and "Leading" in texts and "Лидеры" not in texts
     assert not output_problems(nb.cells)

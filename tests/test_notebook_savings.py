@@ -38,8 +38,6 @@ def test_runs_for_one_municipality_in_english(tmp_path):
     texts = outputs_text(code)
     assert "Urmarsky" in texts and "Урмарский" not in texts
     assert "random-effects meta-analysis (case timings)" in texts
-    annual = next(
-        outputs_text([c]) for c in code if c.source.startswith("translate_table(annual,")
-    )
+    annual = next(outputs_text([c]) for c in code if c.source.startswith("show_table(annual,"))
     assert "Urmarsky" in annual and "Cheboksary" not in annual
     assert "Staff time saved, hours a year" in annual

@@ -110,7 +110,7 @@ def front_table(dataset, analysis, *, summary: pd.DataFrame | None = None, lang:
         level = maturity.levels.reindex(out.index)
         successor = muni["successor_id"].reindex(out.index) if "successor_id" in muni else None
         if successor is not None:  # a merged unit is read at its successor's place
-            level = level.fillna(successor.map(maturity.levels))
+            level = level.fillna(successor.map(maturity.levels).astype("float64"))
         names = maturity.level_names(lang)
         out["maturity_level"] = level.astype("Int64")
         out["maturity_group"] = level.map(names).astype("string")
@@ -122,7 +122,8 @@ def front_table(dataset, analysis, *, summary: pd.DataFrame | None = None, lang:
     for col in ("maturity_score", "maturity_score_low", "maturity_score_high"):
         value = scores[col].reindex(out.index) if col in scores else pd.Series(np.nan, out.index)
         if successor is not None and col in scores:
-            value = value.fillna(successor.map(scores[col]))
+            fallback = successor.map(scores[col]).astype("float64")
+            value = value.fillna(fallback)
         out[col] = value.astype("float64")
     out["report"] = ""
     out["status"] = ""

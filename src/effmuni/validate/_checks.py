@@ -198,6 +198,7 @@ class TableCheck:
             else None
         )
         rej = self.raw.frame.loc[self.reject].copy()
+        rej.columns = _unique_names(rej.columns)  # a file may repeat a header
         rej.insert(0, "_row", self.raw.rows[self.reject])
         rej["_problems"] = [
             "; ".join(reason(p, lang) for p in r)
@@ -205,6 +206,17 @@ class TableCheck:
             if x
         ]
         return accepted, rej.reset_index(drop=True)
+
+
+def _unique_names(names) -> list[str]:
+    """Column names made unique as pandas reads them: a repeated ``x`` becomes ``x.1``, ..."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in map(str, names):
+        n = seen.get(name, 0)
+        seen[name] = n + 1
+        out.append(name if n == 0 else f"{name}.{n}")
+    return out
 
 
 def reason(problem: Problem, lang: str) -> str:
