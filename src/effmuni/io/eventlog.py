@@ -336,7 +336,10 @@ def _read_csv(path: Path, gz: bool, names: dict[str, str], tz: str) -> pd.DataFr
     sep = sniff_separator(first)
     if encoding in ("utf-8", "utf-8-sig"):
         encoding = "utf8"  # pyarrow decodes UTF-8 itself (and skips a BOM); others are transcoded
-    header = next(csv.reader([first], delimiter=sep))
+    try:
+        header = next(csv.reader([first], delimiter=sep))
+    except csv.Error as e:  # e.g. a bare carriage return inside the header line
+        raise EventLogError(f"{path.name}: the header row cannot be read ({e})") from None
     found = _with_lifecycle(_resolve(header, names, path.name), header)
     include = list(dict.fromkeys(found.values()))
     time_columns = {found[r] for r in ("timestamp", "start_timestamp") if r in found}

@@ -162,7 +162,7 @@ def _read_csv_text(
 
 def _read_csv_ragged(text: str, sep: str):
     """Fallback reader for files with lines of the wrong width: keeps them as rejected rows."""
-    reader = csv.reader(_stdio.StringIO(text), delimiter=sep)
+    reader = csv.reader(_stdio.StringIO(text, newline=""), delimiter=sep)
     header = next(reader)
     good, rows, bad = [], [], []
     for record in reader:
