@@ -40,7 +40,9 @@ def test_analysis_matches_the_functions_it_wraps(sample):
     )
     pooled = em.pool_savings(direct, by="municipality_id", n_boot=200, seed=0)
     pd.testing.assert_frame_equal(a.pooled_municipality, pooled)
-    r = em.cluster_maturity(em.maturity_features(sample), k="auto", seed=0, n_boot=20)
+    # maturity as of the dataset's extract date by default (merged units folded)
+    features = em.maturity_features(sample, as_of=sample.extract_date)
+    r = em.cluster_maturity(features, k="auto", seed=0, n_boot=20)
     pd.testing.assert_series_equal(a.maturity.levels, r.levels)
     assert a.maturity.stability == pytest.approx(r.stability, nan_ok=True)
     assert a.maturity.k == r.k

@@ -42,7 +42,9 @@ def test_merged_unit_says_so_in_english(ds):
 def test_maturity_rank_and_level_match_the_clustering(ds):
     rep = em.municipality_report(ds, "novocheboksarsk", config=CFG)
     # the same grouping as the maturity command: k chosen by the data, not fixed
-    result = em.cluster_maturity(em.maturity_features(ds), k="auto", seed=0, n_boot=0)
+    result = em.cluster_maturity(
+        em.maturity_features(ds, as_of=ds.extract_date), k="auto", seed=0, n_boot=0
+    )
     assert rep.k == result.k
     assert rep.level == int(result.levels["novocheboksarsk"])
     assert (
@@ -51,7 +53,7 @@ def test_maturity_rank_and_level_match_the_clustering(ds):
     )
     text = rep.maturity_md()
     assert "место" not in text  # groups, not a ranking: no rank sentence
-    assert "по 26 муниципалитетам" in text  # the caveat counts the data's units
+    assert "по 23 муниципалитетам" in text  # the units that exist at the extract date
     assert rep.peers["percentile"].between(0, 100).all()
     # strengths are features above the regional median, never the least bad ones
     above = rep.peers.loc[rep.peers["value"] > rep.peers["median"], "feature_label"]

@@ -34,7 +34,9 @@ class AnalysisConfig:
     maturity_n_boot : int, default 100
         Bootstrap resamples of the grouping's stability (0 skips it).
     as_of : str or None, default None
-        Reference date of the maturity features (``"2025-12-31"``); None uses all the data.
+        Reference date of the maturity features (``"2025-12-31"``); None: the dataset's
+        extract date (declared in ``dataset.json``, else the latest date in the data), so units
+        merged away by then count as part of their successors.
     merged : {"fold", "keep", "drop"}, default "fold"
         What becomes of municipalities merged away (see :func:`effmuni.maturity_features`).
     include_regulation_baselines : bool, default False

@@ -292,8 +292,12 @@ def _compute(dataset, c: AnalysisConfig) -> tuple[dict[str, pd.DataFrame], Matur
         t[f"attainment_{level}"] = target_attainment(sav, by=key, **common)
     t["coverage"] = project_coverage(dataset)
     t["compliance"] = rule_compliance(t["coverage"])
-    t["features"] = maturity_features(dataset, as_of=c.as_of, merged=c.merged)
-    t["context"] = municipality_context(dataset, as_of=c.as_of, merged=c.merged)
+    # maturity as of the extract date by default: units merged away by then are folded into
+    # their successors, so every surface counts the municipalities that exist
+    extract = getattr(dataset, "extract_date", None)
+    as_of = c.as_of or (None if extract is None else f"{extract:%Y-%m-%d}")
+    t["features"] = maturity_features(dataset, as_of=as_of, merged=c.merged)
+    t["context"] = municipality_context(dataset, as_of=as_of, merged=c.merged)
     try:
         maturity = cluster_maturity(
             t["features"], k=c.k, method=c.method, seed=c.seed, n_boot=c.maturity_n_boot
