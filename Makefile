@@ -14,7 +14,7 @@ export EFFMUNI_CACHE ?= $(CURDIR)/.cache/effmuni
 .DEFAULT_GOAL := help
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help setup run test test-unit test-notebooks notebooks browser lint format lab sample bench clean test-oldest
+.PHONY: help setup run test test-unit test-notebooks notebooks browser lint format lab sample bench clean test-oldest fuzz
 
 help: ## List the targets with one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -39,6 +39,9 @@ test-unit: $(STAMP) ## Unit and integration tests and the docstring examples
 
 test-notebooks: $(STAMP) ## Re-run the committed notebooks and compare their outputs (nbval, strict)
 	EFFMUNI_CACHE=$$(mktemp -d) $(BIN)/python -m pytest -q $(NBVAL) notebooks/
+
+fuzz: $(STAMP) ## Fuzz every reader with hypothesis, a long budget (FUZZ_EXAMPLES per property, default 2000)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_fuzz.py
 
 test-oldest: ## Unit tests against the oldest supported versions (requirements/oldest.txt, .venv-oldest)
 	test -x $(OLDEST)/bin/python || $(PYTHON) -m venv $(OLDEST)
