@@ -74,6 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.lang = args.lang or lang
     try:
         return args.func(args)
+    except KeyboardInterrupt:  # Ctrl-C: the work stopped cleanly, no traceback
+        print(label("cli_interrupted", args.lang), file=sys.stderr)
+        return 130
     except (OSError, ValueError) as e:
         # bad input that slipped past validation must still read as a message, not a traceback
         if os.environ.get("EFFMUNI_DEBUG"):
