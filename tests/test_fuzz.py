@@ -68,6 +68,7 @@ settings.register_profile(
     "fuzz",
     max_examples=int(os.environ.get("FUZZ_EXAMPLES", "2000")),
     deadline=None,
+    derandomize=False,  # explicit: under CI=true Hypothesis's default parent derandomizes
     suppress_health_check=_QUIET,
     print_blob=True,
 )
