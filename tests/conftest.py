@@ -77,3 +77,13 @@ def parameter_names(nb: dict) -> list[str]:
     (cell,) = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
     body = ast.parse("".join(cell["source"])).body
     return [n.target.id if isinstance(n, ast.AnnAssign) else n.targets[0].id for n in body]
+
+
+@pytest.fixture(scope="session")
+def federal(tmp_path_factory):
+    """The first three regions of the federal sample (seed 2023), read-only: (folder, summary)."""
+    from effmuni.synth import write_federal
+
+    out = tmp_path_factory.mktemp("federal")
+    summary = write_federal(out, 2023, regions=3, workers=1)
+    return out, summary

@@ -53,3 +53,27 @@ def test_aware_times_are_counted_on_moscow_days():
     s = pd.to_datetime(["2023-03-10 23:30"]).tz_localize("UTC")
     e = pd.to_datetime(["2023-03-11 05:30"]).tz_localize("UTC")
     assert em.workdays_between(s, e).tolist() == [0.0]
+
+
+@pytest.mark.parametrize(
+    ("start", "end"), [("0001-01-01", "0001-12-31"), ("0999-12-25", "1000-01-10")]
+)
+def test_years_before_1000_are_their_own_years(start, end):
+    # text such as "1-01-01" reads as 2001: the index must start at the day asked for
+    flags = working_days(start, end)
+    assert flags.index[0] == pd.Timestamp(start) and flags.index[-1] == pd.Timestamp(end)
+    assert len(flags) == (pd.Timestamp(end) - pd.Timestamp(start)).days + 1
+
+
+def test_far_away_dates_count_mondays_to_fridays():
+    # before and after the production calendar (1991-2100) every Monday-Friday is a working day
+    flags = working_days("0001-01-01", "9999-12-31")
+    assert len(flags) == (pd.Timestamp("9999-12-31") - pd.Timestamp("0001-01-01")).days + 1
+    assert flags.iloc[:7].astype(int).tolist() == [1, 1, 1, 1, 1, 0, 0]  # from a Monday
+    assert flags.iloc[-3:].astype(int).tolist() == [1, 1, 1]  # Wednesday to Friday
+    year_2024 = flags[(flags.index >= pd.Timestamp(2024, 1, 1)) & (flags.index.year == 2024)]
+    assert year_2024.sum() == 248  # the calendar within the span
+    assert year_2024[pd.Timestamp(2024, 4, 27)] and not year_2024[pd.Timestamp(2024, 4, 29)]
+    start = pd.to_datetime(["0001-01-01", "9999-12-30"], format="ISO8601")
+    out = em.workdays_between(start, ["2023-01-10 09:00", "9999-12-31 12:00"])
+    assert np.isfinite(out).all() and out[1] == pytest.approx(1.5)  # Thursday, Friday noon

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -436,6 +438,56 @@ def test_not_xes(tmp_path):
     raises(csv, "is not an XES file", "not well-formed XML")
     truncated = write(tmp_path / "cut.xes", (LOGS / "tiny.xes").read_text(encoding="utf-8")[:3000])
     raises(truncated, "broken XES", "truncated")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "why"),
+    [
+        ("UTF-T8", "which is unknown"),  # one damaged byte of "UTF-8"
+        ("hex", "which is unknown"),  # a codec of Python's, not a text encoding
+        ("UTF-7", "which the XML reader cannot decode"),  # multi-byte: pyexpat refuses
+        ("Shift_JIS", "which the XML reader cannot decode"),
+    ],
+)
+@pytest.mark.parametrize("gz", [False, True])
+def test_xes_declaring_an_encoding_it_cannot_read(tmp_path, encoding, why, gz):
+    data = f"<?xml version='1.0' encoding='{encoding}'?>\n<log><trace/></log>".encode()
+    path = tmp_path / ("log.xes.gz" if gz else "log.xes")
+    path.write_bytes(gzip.compress(data) if gz else data)
+    raises(path, "is not a readable XES file", f"names the encoding {encoding!r}, {why}")
+
+
+def test_xes_in_a_declared_single_byte_encoding_reads(tmp_path):
+    text = (LOGS / "tiny.xes").read_text(encoding="utf-8")
+    assert not text.isascii()  # Russian names, in Windows-1251 bytes below
+    text = text.replace('encoding="UTF-8"', 'encoding="windows-1251"', 1)
+    path = tmp_path / "log.xes"
+    path.write_bytes(text.encode("cp1251"))
+    pd.testing.assert_frame_equal(read_event_log(path), read_event_log(LOGS / "tiny.xes"))
+
+
+@pytest.mark.parametrize(
+    "metadata", [b"\xb7", b"{not json", b'{"columns": 1}', b'{"columns": [1]}', b"null"]
+)
+def test_parquet_with_damaged_pandas_metadata_reads_without_it(tmp_path, tiny, metadata):
+    table = pa.Table.from_pandas(pd.read_csv(TINY, dtype=str), preserve_index=False)
+    pq.write_table(table.replace_schema_metadata({b"pandas": metadata}), tmp_path / "log.parquet")
+    pd.testing.assert_frame_equal(read_event_log(tmp_path / "log.parquet"), tiny)
+
+
+@pytest.mark.parametrize("dictionary", [False, True])
+def test_parquet_text_that_is_not_utf8_is_refused_naming_the_column(tmp_path, dictionary):
+    table = pa.Table.from_pandas(pd.read_csv(TINY, dtype=str), preserve_index=False)
+    n = table.num_rows
+    bad = pa.array([b"\xd0"] * n, pa.binary()).view(pa.string())  # a damaged file's bytes
+    if dictionary:
+        bad = pa.DictionaryArray.from_arrays(pa.array([0] * n, pa.int32()), bad[:1])
+    table = table.set_column(table.schema.get_field_index("concept:name"), "concept:name", bad)
+    pq.write_table(table, tmp_path / "log.parquet")
+    raises(
+        tmp_path / "log.parquet",
+        "log.parquet is damaged: column 'concept:name' holds text that is not valid UTF-8",
+    )
 
 
 def test_xes_missing_keys_suggest_near_misses(tmp_path):

@@ -111,15 +111,7 @@ CELL = st.one_of(st.sampled_from(HOSTILE), _TEXT)
 # records a minimal input. A property that runs into one of them rejects that input, so the
 # suite stays green while the bug is recorded once; fixed, the xfail test passes and fails the
 # suite (strict): then delete its entry here.
-KNOWN: dict[tuple[str, str], str] = {
-    ("ArrowInvalid", "_no_value_cells"): "test_invalid_utf8_in_a_parquet_table",
-    ("ArrowException", "_no_value_cells"): "test_invalid_utf8_in_a_parquet_table",
-    ("ValueError", "working_days"): "test_a_date_in_year_one",
-    ("LookupError", "parse"): "test_an_xes_declaring_an_unknown_encoding",
-    ("UnicodeDecodeError", "_read_parquet"): "test_parquet_event_log_with_broken_pandas_metadata",
-    ("JSONDecodeError", "_read_parquet"): "test_parquet_event_log_with_broken_pandas_metadata",
-    ("KeyError", "_read_parquet"): "test_parquet_event_log_with_broken_pandas_metadata",
-}
+KNOWN: dict[tuple[str, str], str] = {}  # none open: the seven findings so far are fixed
 
 
 def known_bug(exc: BaseException) -> str | None:
@@ -667,10 +659,9 @@ def test_profiles_are_registered():
 
 
 # --------------------------------------------------------------------------- found by fuzzing
-# Minimal inputs for the bugs still open (KNOWN above, docs/fuzzing.md). Each should end as a
-# loaded result that reconciles, or as DataError; today each escapes as the exception named.
-
-_OPEN = "open bug found by fuzzing (docs/fuzzing.md): "
+# Minimal inputs for the bugs the fuzzing found (docs/fuzzing.md), all fixed: each ends as a
+# loaded result that reconciles, or as DataError naming the file. A bug still open would be an
+# ``xfail(strict=True, raises=...)`` test here, with its entry in KNOWN above.
 
 
 def mini_with(tmp_path: Path, files: dict[str, bytes], remove: tuple[str, ...] = ()) -> Path:
@@ -693,31 +684,35 @@ def test_a_carriage_return_and_a_long_line_in_a_table(tmp_path):
     load(mini_with(tmp_path, {"cases.csv": b"project_id,case_id\rx\n1,2,3\n"}), skip_known=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pa.ArrowException,
-    reason=_OPEN + "invalid UTF-8 in a string column of a Parquet table (a damaged file): "
-    "ArrowInvalid or ArrowException from .str.strip()/.str.casefold() "
-    "(io/tables.py _no_value_cells)",
-)
 def test_invalid_utf8_in_a_parquet_table(tmp_path):
     columns = {c: ["1"] for c in ("municipality_id", "name_ru", "name_en", "kind", "population")}
     columns["kind"] = pa.array([b"\xd0"], pa.binary()).view(pa.string())  # unchecked bytes
     folder = mini_with(tmp_path, {}, remove=("municipalities.csv",))
     pq.write_table(pa.table(columns), folder / "municipalities.parquet")
     load(folder, skip_known=False)
+    # the file is refused as a damaged Parquet file, naming the column
+    report = em.validate(folder, lang="en")
+    refused = report.errors[report.errors["code"] == "read_parquet_not_utf8"]
+    assert list(refused["file"]) == ["municipalities.parquet"], report.errors
+    assert refused["row"].isna().all()
+    assert refused["problem"].iloc[0] == (
+        "municipalities.parquet is damaged: column 'kind' holds text that is not valid UTF-8; "
+        "export the data again"
+    )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason=_OPEN + "a date in year 1 (0001-01-01) passes validate, then load_dataset fails in "
-    "calendar.working_days: 'Length of values (1074105) does not match length of index'",
-)
 def test_a_date_in_year_one(tmp_path):
     text = (DATASETS["mini"] / "cases.csv").read_text(encoding="utf-8")
     text = text.replace("2023-01-09 09:00", "0001-01-01", 1)
-    load(mini_with(tmp_path, {"cases.csv": text.encode()}), skip_known=False)
+    ds = load(mini_with(tmp_path, {"cases.csv": text.encode()}), skip_known=False)
+    # validate rejects the implausible date with its own reason; the other cases load
+    assert ds is not None
+    errors = ds.report.errors
+    assert errors[["table", "row", "column", "value", "code"]].values.tolist() == [
+        ["cases", 2, "received", "0001-01-01", "date_out_of_range"]
+    ]
+    clean = em.load_dataset(DATASETS["mini"]).cases
+    pd.testing.assert_frame_equal(ds.cases, clean.iloc[1:].reset_index(drop=True))
 
 
 def test_a_carriage_return_in_an_event_log_header(tmp_path):
@@ -725,27 +720,22 @@ def test_a_carriage_return_in_an_event_log_header(tmp_path):
     read_log(path, skip_known=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=LookupError,
-    reason=_OPEN + "an XES file whose XML declaration names an unknown encoding: LookupError "
-    "from pyexpat (io/xes.py _XesStream.parse)",
-)
 def test_an_xes_declaring_an_unknown_encoding(tmp_path):
     path = _write(tmp_path / "log.xes", b'<?xml version="1.0" encoding="UTF-T8"?><log/>')
-    read_log(path, skip_known=False)
+    assert read_log(path, skip_known=False) is None
+    with pytest.raises(
+        em.EventLogError, match=r"^log\.xes .*the encoding 'UTF-T8', which is unknown"
+    ):
+        em.read_event_log(path)
 
 
 @pytest.mark.parametrize("metadata", [b"\xb7", b"{not json", b'{"columns": 1}'])
-@pytest.mark.xfail(
-    strict=True,
-    raises=(ValueError, KeyError),  # UnicodeDecodeError, JSONDecodeError, KeyError
-    reason=_OPEN + "a Parquet event log whose 'pandas' schema metadata is damaged: "
-    "table.to_pandas() runs outside the reader's try (io/eventlog.py _read_parquet)",
-)
 def test_parquet_event_log_with_broken_pandas_metadata(tmp_path, metadata):
     table = pa.table(
         {"case:concept:name": ["1"], "concept:name": ["a"], "time:timestamp": ["2024-01-01"]}
     )
     pq.write_table(table.replace_schema_metadata({b"pandas": metadata}), tmp_path / "log.parquet")
-    read_log(tmp_path / "log.parquet", skip_known=False)
+    # the damaged pandas metadata is ignored: the log reads as without it
+    log = read_log(tmp_path / "log.parquet", skip_known=False)
+    pq.write_table(table, tmp_path / "plain.parquet")
+    pd.testing.assert_frame_equal(log, em.read_event_log(tmp_path / "plain.parquet"))

@@ -180,6 +180,52 @@ def test_infinite_numbers_in_parquet_are_rejected(mini_copy):
     assert (err.table, err.row, err.column) == ("projects", 2, "annual_volume")
 
 
+@pytest.mark.parametrize(
+    ("column", "old", "written", "far"),
+    [
+        ("received", "2023-01-09 09:00", "0001-01-01", True),
+        ("received", "2023-01-09 09:00", "01.01.0001 09:00", True),
+        ("received", "2023-01-09 09:00", "1899-12-31 23:59", True),
+        ("received", "2023-01-09 09:00", "1900-01-01 00:00", False),
+        ("completed", "2023-01-19 09:00", "2100-12-31 23:59", False),
+        ("completed", "2023-01-19 09:00", "2101-01-01", True),
+        ("completed", "2023-01-19 09:00", "9999-12-31", True),
+    ],
+)
+def test_dates_outside_1900_to_2100_are_rejected_with_their_own_reason(
+    mini_copy, column, old, written, far
+):
+    edit(mini_copy / "cases.csv", old, written)
+    ds = em.load_dataset(mini_copy, strict=False)  # the calendar never sees a far date
+    errors = ds.report.errors
+    if not far:
+        assert ds.report.ok, ds.report.describe_errors(lang="en")
+        return
+    assert errors[["table", "row", "column", "value", "code"]].values.tolist() == [
+        ["cases", 2, column, written, "date_out_of_range"]
+    ]
+    assert errors["problem"].iloc[0].startswith("дата раньше 1900 года или позже 2100 года")
+    assert "A-001" not in set(ds.cases["case_id"])
+    assert reconciles(ds.report)
+
+
+def test_far_dates_in_parquet_and_in_a_date_column_are_rejected(mini_copy):
+    frame = pd.read_csv(mini_copy / "cases.csv", parse_dates=["received", "completed"])
+    frame["received"] = frame["received"].astype("datetime64[us]")
+    frame.loc[0, "received"] = pd.Timestamp("0001-01-01")
+    frame.to_parquet(mini_copy / "cases.parquet")
+    (mini_copy / "cases.csv").unlink()
+    edit(mini_copy / "municipalities.csv", "47069,,,2024-12-31", "47069,,,9999-12-31")
+    report = em.validate(mini_copy, lang="en")
+    far = report.errors[report.errors.code == "date_out_of_range"]
+    assert far[["table", "row", "column"]].values.tolist() == [
+        ["municipalities", 4, "valid_to"],
+        ["cases", 2, "received"],
+    ]
+    assert far["problem"].iloc[0] == "a date before 1900 or after 2100: probably a mistyped year"
+    assert reconciles(report)
+
+
 def test_error_and_no_value_cells_of_a_workbook(mini_dir, tmp_path):
     from openpyxl import Workbook
 

@@ -7,6 +7,8 @@ import pickle
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from conftest import DATA
 
@@ -142,6 +144,53 @@ def test_corrupt_parquet(mini_copy):
     (mini_copy / "engagement.parquet").write_bytes(b"PAR1 not really")
     report = em.validate(mini_copy, lang="en")
     assert "engagement.parquet is not a readable Parquet file" in report.errors.problem.iloc[0]
+
+
+def _not_utf8(n: int, kind: str = "string") -> pa.Array:
+    """``n`` cells of bytes that are not UTF-8, as a damaged Parquet file holds them."""
+    binary = {"string": pa.binary(), "large_string": pa.large_binary()}.get(kind, pa.binary())
+    return pa.array([b"\xd0\x00\xff"] * n, binary).view(getattr(pa, kind)())
+
+
+@pytest.mark.parametrize("form", ["string", "large_string", "dictionary", "binary"])
+def test_parquet_text_that_is_not_utf8_refuses_the_file_naming_the_column(mini_copy, form):
+    table = pa.Table.from_pandas(pd.read_csv(mini_copy / "projects.csv", dtype=str))
+    n = table.num_rows
+    bad = {
+        "string": _not_utf8(n),
+        "large_string": _not_utf8(n, "large_string"),
+        "dictionary": pa.DictionaryArray.from_arrays(pa.array([0] * n, pa.int32()), _not_utf8(1)),
+        "binary": _not_utf8(n, "binary"),  # text written as bytes: read, when it is UTF-8
+    }[form]
+    table = table.set_column(table.schema.get_field_index("process_name"), "process_name", bad)
+    pq.write_table(table, mini_copy / "projects.parquet")
+    (mini_copy / "projects.csv").unlink()
+    with pytest.raises(ReadFailure) as info:
+        read_table_file(mini_copy / "projects.parquet", "projects")
+    assert info.value.problem.code == "read_parquet_not_utf8"
+    assert info.value.message("en") == (
+        "projects.parquet is damaged: column 'process_name' holds text that is not valid UTF-8; "
+        "export the data again"
+    )
+    report = em.validate(mini_copy, lang="en")  # one problem for the file, no crash
+    refused = report.errors[report.errors.code == "read_parquet_not_utf8"]
+    assert refused[["table", "file"]].values.tolist() == [["projects", "projects.parquet"]]
+
+
+def test_parquet_bytes_outside_the_dictionary_may_be_anything(mini_copy):
+    frame = pd.read_csv(mini_copy / "projects.csv", dtype=str, keep_default_na=False)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    as_bytes = table.column("process_name").cast(pa.binary())  # text written as bytes
+    table = table.set_column(
+        table.schema.get_field_index("process_name"), "process_name", as_bytes
+    )
+    table = table.append_column("photo", _not_utf8(table.num_rows, "binary"))
+    pq.write_table(table, mini_copy / "projects.parquet")
+    (mini_copy / "projects.csv").unlink()
+    report = em.validate(mini_copy, lang="en")
+    assert report.ok, report.describe_errors(lang="en")
+    assert list(report.warnings["code"]) == ["unknown_column"]  # the photos: ignored
+    assert list(report.tables["projects"]["process_name"]) == list(frame["process_name"])
 
 
 def test_two_files_for_one_table(mini_copy):

@@ -5,19 +5,14 @@ from __future__ import annotations
 
 import shutil
 
+import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import DATA
 
 import effmuni as em
 from effmuni.schema import TABLE_ORDER
-from effmuni.synth import write_federal
-
-
-@pytest.fixture(scope="module")
-def federal(tmp_path_factory):
-    out = tmp_path_factory.mktemp("federal")
-    summary = write_federal(out, 2023, regions=3, workers=1)
-    return out, summary
 
 
 def _reconciles(report) -> bool:
@@ -98,3 +93,37 @@ def test_regional_csv_sample_unchanged():
     assert list(report.counts["file"]) == [f"{t}.csv" for t in report.counts["table"]]
     with pytest.raises(ValueError, match="partition"):
         em.validate(em.sample_path(), region=21)
+
+
+def _partitioned_municipalities(tmp_path, table: pa.Table):
+    """mini with its municipalities as one partition, ``region_id=1/part-0.parquet``."""
+    folder = tmp_path / "ds"
+    shutil.copytree(DATA / "mini", folder)
+    (folder / "municipalities.csv").unlink()
+    part = folder / "municipalities" / "region_id=1"
+    part.mkdir(parents=True)
+    pq.write_table(table, part / "part-0.parquet")
+    return folder
+
+
+def _mini_municipalities() -> pa.Table:
+    frame = pd.read_csv(DATA / "mini" / "municipalities.csv", dtype=str, keep_default_na=False)
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def test_a_partition_with_text_that_is_not_utf8_is_one_problem(tmp_path):
+    table = _mini_municipalities()
+    bad = pa.array([b"\xd0"] * table.num_rows, pa.binary()).view(pa.string())  # damaged bytes
+    table = table.set_column(table.schema.get_field_index("kind"), "kind", bad)
+    report = em.validate(_partitioned_municipalities(tmp_path, table), lang="en")
+    refused = report.errors[report.errors["code"] == "read_parquet_not_utf8"]
+    assert list(refused["file"]) == ["municipalities/region_id=1/part-0.parquet"]
+    assert "column 'kind' holds text that is not valid UTF-8" in refused["problem"].iloc[0]
+    assert _reconciles(report)
+
+
+def test_a_partition_with_damaged_pandas_metadata_reads_without_it(tmp_path):
+    table = _mini_municipalities().replace_schema_metadata({b"pandas": b"{not json"})
+    report = em.validate(_partitioned_municipalities(tmp_path, table), lang="en")
+    assert report.ok, report.describe_errors(lang="en")
+    assert len(report.tables["municipalities"]) == table.num_rows

@@ -8,6 +8,9 @@ listed as a working day.
 
 Working-day durations are computed without loops: a cumulative count of working days over the
 span of the data, plus the fraction of the start and end days that falls inside the interval.
+
+Outside the years the calendar covers (``holidays.RU``: 1991–2100) every Monday–Friday is a
+working day; any date pandas can hold (years 1 to 9999) is counted.
 """
 
 from __future__ import annotations
@@ -23,13 +26,22 @@ from .io import MOSCOW_TZ
 __all__ = ["is_workday", "workdays_between", "working_days"]
 
 
+@lru_cache(maxsize=1)
+def _calendar_years() -> tuple[int, int]:
+    """The first and last year of the production calendar (``holidays.RU``)."""
+    import holidays
+
+    return getattr(holidays.RU, "start_year", 1), getattr(holidays.RU, "end_year", 9999)
+
+
 @lru_cache(maxsize=64)
 def _year_flags(year: int) -> np.ndarray:
     """Boolean array, one per day of ``year``: True for a working day."""
     import holidays
 
     ru = holidays.country_holidays("RU", years=year)
-    days = pd.date_range(f"{year}-01-01", f"{year}-12-31", freq="D")
+    # Timestamps, not text: f"{year}-01-01" reads year 1 as 2001
+    days = pd.date_range(pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31), freq="D")
     flags = days.day_of_week.to_numpy() < 5
     off = np.array([d in ru for d in days.date], dtype=bool)
     flags &= ~off
@@ -52,12 +64,20 @@ def working_days(start: str | dt.date, end: str | dt.date) -> pd.Series:
     >>> flags = working_days("2024-04-26", "2024-04-29")
     >>> flags.astype(int).tolist()  # Fri, working Sat, Sun, transferred day off
     [1, 1, 0, 0]
+    >>> working_days("0001-01-01", "0001-01-07").astype(int).tolist()  # before the calendar
+    [1, 1, 1, 1, 1, 0, 0]
     """
-    start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
-    years = range(start.year, end.year + 1)
-    flags = np.concatenate([_year_flags(y) for y in years])
-    index = pd.date_range(f"{start.year}-01-01", f"{end.year}-12-31", freq="D")
-    return pd.Series(flags, index=index).loc[start:end]
+    start = pd.Timestamp(start).normalize().as_unit("us")
+    end = pd.Timestamp(end).normalize().as_unit("us")
+    index = pd.date_range(start, end, freq="D")
+    flags = index.day_of_week.to_numpy() < 5  # years the calendar does not cover
+    first, last = _calendar_years()
+    for year in range(max(start.year, first), min(end.year, last) + 1):
+        at = (pd.Timestamp(year, 1, 1) - start).days  # of 1 January in ``index``
+        year_flags = _year_flags(year)
+        lo, hi = max(0, -at), min(len(year_flags), len(flags) - at)
+        flags[at + lo : at + hi] = year_flags[lo:hi]
+    return pd.Series(flags, index=index)
 
 
 def is_workday(dates) -> np.ndarray:

@@ -6,6 +6,9 @@
   the kinds of the data dictionary;
 - :mod:`~effmuni.io.eventlog` (with :mod:`~effmuni.io.xes`): process-mining event logs (CSV,
   Parquet, XLSX, XES) as one tidy frame;
+- :mod:`~effmuni.io.parquet`: Parquet as pyarrow reads it made safe for pandas (text checked
+  for UTF-8, damaged pandas metadata ignored), shared by the three Parquet readers;
+- :mod:`~effmuni.io.partitioned`: tables partitioned by region, read lazily;
 - :mod:`~effmuni.io.errors`: one error hierarchy rooted at :class:`DataError`.
 """
 

@@ -84,6 +84,7 @@ from .logframe import (
     _Source,
     _with_lifecycle,
 )
+from .parquet import arrow_to_pandas, damaged_text_column
 from .text import (
     MOSCOW_TZ,
     SNIFF_BYTES,
@@ -402,7 +403,17 @@ def _read_parquet(path: Path, names: dict[str, str], tz: str) -> pd.DataFrame:
         raise
     except Exception as e:  # pyarrow raises several types for corrupt files
         raise EventLogError(f"{path.name} is not a readable Parquet file ({e})") from None
-    frame = table.to_pandas()
+    column = damaged_text_column(table)
+    if column is not None:
+        raise EventLogError(
+            f"{path.name} is damaged: column {column!r} holds text that is not valid UTF-8"
+        )
+    try:
+        frame = arrow_to_pandas(table)  # damaged pandas metadata ignored
+    except Exception as e:  # pyarrow raises several types for corrupt data
+        raise EventLogError(
+            f"{path.name} is not a readable Parquet file ({type(e).__name__}: {e})"
+        ) from None
     return _frame_columns(_Source(path.name, "record", 1), found, frame, tz)
 
 

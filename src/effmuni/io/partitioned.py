@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 
 from ..schema import TABLES
 from .errors import Problem
+from .parquet import arrow_to_pandas, damaged_text_column
 from .tables import RawTable, _header_lookup
 from .text import normalize_label
 
@@ -187,6 +188,11 @@ class PartitionedSource:
                     )
                 )
                 continue
+            column = damaged_text_column(got, table)
+            if column is not None:
+                problem = Problem("read_parquet_not_utf8", {"name": fname, "column": column})
+                problems.append((fname, problem))
+                continue
             pieces.append(got)
             numbers.append(rows)
             names.append(fname)
@@ -197,7 +203,7 @@ class PartitionedSource:
         columns = {c.name for c in TABLES[table].columns}
         if PARTITION_KEY in data.schema.names and PARTITION_KEY not in columns:
             data = data.drop_columns([PARTITION_KEY])
-        frame = data.to_pandas()
+        frame = arrow_to_pandas(data)
         if len(names) == 1 and len(fragments) == 1:
             file, rows = names[0], numbers[0]
         else:  # several files: rows are numbered through them in the order of their paths

@@ -17,7 +17,13 @@ Cells that hold no value are empty whatever they say: the words of the dictionar
 accepts the word as a value (``-`` is "no" in a yes/no column). Excel's error values
 (``#ДЕЛ/0!``, ``#VALUE!`` …) and numbers that are not finite (``inf``, ``1e400``) or at least
 :data:`LARGEST` are bad cells, each with its own reason (:func:`convert_column` with
-``reasons=True``): never numbers.
+``reasons=True``): never numbers. So are dates outside :data:`DATE_RANGE` (``0001-01-01``,
+``9999-12-31``): no date of a municipality's projects, units or cases lies there, and a year
+typed wrong must not become a working-day duration of centuries.
+
+A Parquet file keeps text as bytes its reader does not check. A column holding bytes that are
+not UTF-8 (a damaged file) makes the whole file unreadable, naming the column
+(:func:`effmuni.io.parquet.damaged_text_column`), as any other damage to a Parquet file does.
 
 This module only reads and converts cell values; deciding which rows to accept is
 :mod:`effmuni.validate`'s job.
@@ -40,6 +46,7 @@ import pandas as pd
 
 from ..schema import TABLES, Column, Table
 from .errors import Problem, ReadFailure
+from .parquet import damaged_text_column, damaged_text_in_file
 from .text import (
     MOSCOW_TZ,
     first_line,
@@ -51,6 +58,7 @@ from .text import (
 )
 
 __all__ = [
+    "DATE_RANGE",
     "LARGEST",
     "TABLE_SUFFIXES",
     "WORKBOOK_SUFFIXES",
@@ -69,6 +77,10 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 LARGEST = 1e15
 """Numbers this large (in absolute value) are refused: no count, duration or population of a
 municipality comes near, and sums of them must stay exact and finite."""
+
+DATE_RANGE = (pd.Timestamp("1900-01-01"), pd.Timestamp("2100-12-31"))
+"""The first and last day a date (or date and time) may fall on; cells outside are refused
+with their own reason (``date_out_of_range``): most likely a mistyped year."""
 
 
 @dataclass
@@ -187,7 +199,18 @@ def read_table_file(path: Path, table: str) -> tuple[RawTable, list[tuple[int, P
         try:
             frame = pd.read_parquet(path)
         except Exception as e:  # pyarrow raises several types for corrupt files
-            raise ReadFailure("read_bad_parquet", name=name, error=type(e).__name__) from None
+            frame, error = None, type(e).__name__
+        # text that is not UTF-8 may fail pandas' reading (a categorical, text its metadata
+        # says was a string) or not (a plain string column): named either way
+        column = (
+            damaged_text_in_file(path, table)
+            if frame is None
+            else damaged_text_column(frame, table)
+        )
+        if column is not None:
+            raise ReadFailure("read_parquet_not_utf8", name=name, column=column)
+        if frame is None:
+            raise ReadFailure("read_bad_parquet", name=name, error=error)
         return RawTable(
             table, name, frame.reset_index(drop=True), np.arange(2, len(frame) + 2)
         ), []
@@ -328,7 +351,11 @@ _ISO = re.compile(
 _TZ = re.compile(r"(?:Z|[+-][0-9]{2}:?[0-9]{2})$")
 
 
-def _to_datetime(s: pd.Series, date_only: bool = False) -> tuple[pd.Series, np.ndarray]:
+def _to_datetime(
+    s: pd.Series, date_only: bool = False
+) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Dates (and times), the bad-cell mask, and the cells bad for being outside
+    :data:`DATE_RANGE`."""
     empty = _is_empty(s)
     if pd.api.types.is_datetime64_any_dtype(s):
         values = s
@@ -349,8 +376,12 @@ def _to_datetime(s: pd.Series, date_only: bool = False) -> tuple[pd.Series, np.n
     if date_only:
         values = values.dt.normalize()
     values = values.astype("datetime64[us]")  # one resolution whatever the source
+    first, last = DATE_RANGE
+    day = values.dt.normalize()
+    far = ((day < first) | (day > last)).fillna(False).to_numpy(dtype=bool)
+    values = values.where(~far)
     bad = values.isna().to_numpy() & ~empty
-    return values, bad
+    return values, bad, far
 
 
 def _to_bool(s: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray]:
@@ -429,7 +460,8 @@ def convert_column(s: pd.Series, col: Column, *, reasons: bool = False):
     Returns the values and a mask of the bad cells (non-empty cells that could not be
     converted). With ``reasons=True`` a third item gives, for each cell, the code of a
     particular reason (``"excel_error"``, ``"not_finite"``) or ``None`` (for a bad cell: not of
-    the column's kind). Cells that say "no value" (see the module documentation) are empty.
+    the column's kind; ``"date_out_of_range"``, outside :data:`DATE_RANGE`). Cells that say
+    "no value" (see the module documentation) are empty.
 
     Examples
     --------
@@ -444,9 +476,9 @@ def convert_column(s: pd.Series, col: Column, *, reasons: bool = False):
     missing, error = _no_value_cells(s, col)
     if missing.any() or error.any():
         s = s.where(~(missing | error), "")
-    values, bad, huge = _convert(s, col)
+    values, bad, beyond = _convert(s, col)  # beyond: too large, or a date out of range
     why = np.full(len(s), None, dtype=object)
-    why[huge] = "not_finite"
+    why[beyond] = "date_out_of_range" if col.kind in ("date", "datetime") else "not_finite"
     why[error] = "excel_error"
     bad = bad | error
     return (values, bad, why) if reasons else (values, bad)
@@ -458,13 +490,13 @@ def _convert(s: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray, np.ndarr
         return _to_number(s)
     if kind == "int":
         return _to_int(s)
+    if kind == "date":
+        return _to_datetime(s, date_only=True)
+    if kind == "datetime":
+        return _to_datetime(s)
     none = np.zeros(len(s), dtype=bool)
     if kind in ("id", "text"):
         values, bad = _to_text(s)
-    elif kind == "date":
-        values, bad = _to_datetime(s, date_only=True)
-    elif kind == "datetime":
-        values, bad = _to_datetime(s)
     elif kind == "bool":
         values, bad = _to_bool(s, col)
     elif kind == "category":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import gzip
+import re
 import zlib
 from pathlib import Path
 
@@ -53,6 +54,15 @@ _XES_COLUMNS = (
     "timestamp",
     "start_timestamp",
 )
+
+
+_DECLARED_ENCODING = re.compile(rb"""^<\?xml\s[^>]*?\bencoding\s*=\s*["']([^"']*)["']""")
+
+
+def _declared_encoding(head: bytes) -> str | None:
+    """The encoding the XML declaration at the start of ``head`` names, if any."""
+    m = _DECLARED_ENCODING.match(head.lstrip(b"\xef\xbb\xbf \t\r\n"))
+    return m.group(1).decode("latin-1") if m else None
 
 
 def _attr(attrs: list[str], name: str) -> str | None:
@@ -186,6 +196,7 @@ class _XesStream:
         parser.StartElementHandler = first
         parser.EndElementHandler = ends.append
         at_end = False
+        head = b""  # the start of the file, for the XML declaration's encoding
         collecting = gc.isenabled()
         gc.disable()  # the batch is many small tuples: the cyclic GC would rescan them often
         try:
@@ -193,6 +204,7 @@ class _XesStream:
                 chunk = stream.read(1 << 20)
                 if not chunk:
                     break
+                head = head or chunk[:1024]
                 parser.Parse(chunk, False)
             at_end = True
             parser.Parse(b"", True)
@@ -212,6 +224,26 @@ class _XesStream:
                 ) from None
             raise EventLogError(
                 f"{self.name}: broken XES at line {e.lineno}, column {e.offset}: {reason}"
+            ) from None
+        except EventLogError:  # from the handlers (a root that is not <log>)
+            raise
+        except (LookupError, ValueError) as e:
+            if opened:  # not from the XML declaration: a bug, not the file's
+                raise
+            # pyexpat asks Python for an encoding it does not know itself: LookupError when
+            # Python does not know it either, ValueError when it is multi-byte (UTF-7, UTF-32,
+            # Shift-JIS ...)
+            encoding = _declared_encoding(head)
+            named = "an encoding" if encoding is None else f"the encoding {encoding!r}"
+            why = (
+                "which is unknown"
+                if isinstance(e, LookupError)
+                else "which the XML reader cannot decode (it reads UTF-8, UTF-16 and "
+                "single-byte encodings)"
+            )
+            raise EventLogError(
+                f"{self.name} is not a readable XES file: its XML declaration names {named}, "
+                f"{why}; save the log as UTF-8"
             ) from None
         finally:
             if collecting:

@@ -112,7 +112,7 @@ class TableCheck:
                 continue
             s = frame[col.name]
             values, bad, why = convert_column(s, col, reasons=True)
-            for code in ("excel_error", "not_finite"):
+            for code in ("excel_error", "not_finite", "date_out_of_range"):
                 self.fail(bad & (why == code), col.name, Problem(code), s.to_numpy())
             self.fail(bad & pd.isna(why), col.name, _bad_cell(col), s.to_numpy())
             converted[col.name] = values.reset_index(drop=True)
