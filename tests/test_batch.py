@@ -336,3 +336,28 @@ def test_refresh_notebook_in_place_is_stable(tmp_path):
     assert cells[1].outputs[0]["text"] == f"none {tmp_path.name}\n"  # kernel ran in the folder
     assert "execution" not in cells[1].metadata
     assert nbformat.read(nb, as_version=4).metadata["kernelspec"]["name"] == "python3"
+
+
+def test_the_analysis_is_computed_once_before_the_reports(tmp_path, monkeypatch):
+    """The batch computes the region's analysis before any kernel starts; every report loads
+    it from the cache (the reports' kernels get ``EFFMUNI_CACHE``) instead of computing it."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("EFFMUNI_CACHE", str(cache))
+    out = tmp_path / "o"
+    summary = em.run_batch(
+        REPO / "notebooks" / "municipality_report.ipynb",
+        ["kanash", "cheboksary"],
+        output_dir=out,
+        jobs=2,
+        data=MINI,
+        parameters={"n_boot": 100},
+        progress=False,
+    )
+    assert summary["status"].tolist() == ["ok", "ok"]
+    entries = list((cache / "analysis").iterdir())
+    assert len(entries) == 1
+    stored = (entries[0] / "meta.json").stat().st_mtime
+    for m in ("kanash", "cheboksary"):
+        meta = json.loads((out / f"{m}.ipynb").read_text(encoding="utf-8"))["metadata"]
+        started = pd.Timestamp(meta["papermill"]["start_time"]).timestamp()
+        assert stored <= started  # the entry existed before the kernel ran

@@ -6,7 +6,15 @@ validates it, and does the statistics behind the «Эффективный рег
 
 __version__ = "0.1.0"  # the one version source (pyproject.toml reads it)
 
-from .analysis import Analysis, AnalysisConfig, analyse
+from .analysis import (
+    REGION_COLUMNS,
+    Analysis,
+    AnalysisConfig,
+    analyse,
+    analyse_regions,
+    load_region,
+    national_rollup,
+)
 from .batch import SUMMARY_COLUMNS, run_batch
 from .calendar import is_workday, workdays_between
 from .datasets import Dataset, load_dataset, resolve_path, sample_path
@@ -73,6 +81,7 @@ __all__ = [
     "EVENT_STUDY_COLUMNS",
     "OVERALL_COLUMNS",
     "SUMMARY_COLUMNS",
+    "REGION_COLUMNS",
     "DidResult",
     "ServiceEffects",
     "service_effects",
@@ -86,6 +95,9 @@ __all__ = [
     "Analysis",
     "AnalysisConfig",
     "analyse",
+    "analyse_regions",
+    "load_region",
+    "national_rollup",
     "TABLES",
     "DataError",
     "Dataset",

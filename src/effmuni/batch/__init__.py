@@ -283,6 +283,11 @@ def run_batch(
         else:
             todo.append(job)
 
+    analysis = None
+    if html:  # computed once here: every report kernel loads it from the cache, the site uses it
+        from ..analysis import analyse
+
+        analysis = analyse(ds, _analysis_config(params))
     bar = tqdm(total=len(all_jobs), desc="reports", unit="municipality", disable=not progress)
     bar.update(len(all_jobs) - len(todo))
     with _Guard(out_dir) as guard:  # a stopped batch leaves no process and no temporary file
@@ -329,10 +334,8 @@ def run_batch(
         )
     summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     _write_run_log(summary, out_dir)
-    if html:  # the regional front door: index.html, summary.xlsx, a workbook per unit
-        from ..analysis import analyse
+    if analysis is not None:  # the regional front door: index.html, summary.xlsx, workbooks
         from ..site import write_site
 
-        analysis = analyse(ds, _analysis_config(params))
         write_site(ds, analysis, out_dir, summary=summary, lang=lang)
     return summary

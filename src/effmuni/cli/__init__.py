@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 
 from ..text import label
-from . import batch, effects, maturity, refresh, sample, savings, template, validate
+from . import analyse, batch, effects, maturity, refresh, sample, savings, template, validate
 from ._common import (
     HelpFormatter,
     add_lang_argument,
@@ -30,7 +30,7 @@ from ._common import (
 __all__ = ["build_parser", "main"]
 
 #: the subcommands, in the order ``effmuni --help`` lists them
-SUBCOMMANDS = (validate, sample, savings, maturity, effects, refresh, batch, template)
+SUBCOMMANDS = (validate, sample, savings, maturity, effects, analyse, refresh, batch, template)
 
 
 def build_parser(lang: str = "ru") -> argparse.ArgumentParser:

@@ -1,0 +1,352 @@
+"""The analysis of a partitioned (federal) dataset: once per region, in parallel on Dask.
+
+:func:`analyse_regions` sends one task per region to a Dask cluster (a ``LocalCluster`` of its
+own, or the scheduler at an address). Each task reads only its region's partitions
+(``load_dataset(path, region=...)``), runs :func:`~effmuni.analyse` on them and writes the
+:class:`Analysis` to ``<output_dir>/region_id=NN/`` (Parquet tables and a JSON file, written to a
+temporary folder first and renamed into place). Only a one-row summary comes back to the
+client; :func:`load_region` reads a region's analysis back and :func:`national_rollup` joins
+the regions' small result tables, so no full-country frame of cases or statistics is ever built
+on the client.
+
+Faults: a region whose partitions cannot be read or do not validate is *quarantined*: its
+problems go to ``<output_dir>/quarantine/region_id=NN.csv`` and the other regions go on. A
+worker that dies mid-task (killed, or over its memory budget) is replaced by its nanny and
+Dask runs the task again elsewhere; since a region's output appears in one rename, a rerun
+neither duplicates nor half-writes it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+import pandas as pd
+
+from ..io import DataError
+from ..io.partitioned import PARTITION_KEY, partition_values
+from .config import AnalysisConfig
+from .core import Analysis, _restore, _storable, analyse
+
+__all__ = [
+    "REGION_COLUMNS",
+    "analyse_regions",
+    "dataset_regions",
+    "load_region",
+    "national_rollup",
+    "region_folder",
+]
+
+#: columns of the summary :func:`analyse_regions` returns, one row per region
+REGION_COLUMNS = (
+    "region_id",
+    "status",  # ok, quarantined, failed
+    "n_municipalities",
+    "n_projects",
+    "n_cases",
+    "seconds",
+    "worker_peak_mb",  # peak resident memory of the worker process that ran the task
+    "worker",
+    "error",
+)
+
+#: the small per-unit and per-region tables :func:`national_rollup` joins across regions
+_ROLLUP_TABLES = (
+    "savings",
+    "pooled_municipality",
+    "pooled_region",
+    "annual_region",
+    "compliance",
+    "index",
+    "scores",
+    "effects_overall",
+)
+
+
+def region_folder(output_dir: str | Path, region_id: int) -> Path:
+    """Where :func:`analyse_regions` writes a region's analysis: ``region_id=NN``."""
+    return Path(output_dir) / f"{PARTITION_KEY}={int(region_id):02d}"
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: kibibytes
+
+
+def _write_folder(final: Path, tables: dict[str, pd.DataFrame], meta: dict) -> None:
+    """Write ``tables`` and ``meta`` as ``final`` in one rename (a rerun replaces it whole)."""
+    tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
+    tmp.mkdir(parents=True)
+    try:
+        for name, frame in tables.items():
+            frame.to_parquet(tmp / f"{name}.parquet")
+        (tmp / "meta.json").write_text(
+            json.dumps({**meta, "tables": list(tables)}, default=str), encoding="utf-8"
+        )
+        if final.exists():  # an earlier attempt finished: replace it, never merge into it
+            old = final.with_name(f".{final.name}.{uuid.uuid4().hex}.old")
+            os.replace(final, old)
+            shutil.rmtree(old, ignore_errors=True)
+        os.replace(tmp, final)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _region_task(
+    path: str, region_id: int, config: dict, output_dir: str, strict: bool, lang: str
+) -> dict:
+    """One region: read its partitions, analyse them, write the result. Runs on a worker."""
+    from ..datasets import load_dataset
+
+    start = time.perf_counter()
+    row = {"region_id": region_id, "worker": os.getpid()}
+    quarantine = Path(output_dir) / "quarantine" / f"{PARTITION_KEY}={region_id:02d}.csv"
+    try:
+        ds = load_dataset(path, region=region_id, strict=strict)
+    except DataError as e:
+        quarantine.parent.mkdir(parents=True, exist_ok=True)
+        if e.report is not None:
+            problems = e.report.errors.copy()
+        else:
+            problems = pd.DataFrame({"problem": [e.message(lang)]})
+        tmp = quarantine.with_name(f".{quarantine.name}.{uuid.uuid4().hex}.tmp")
+        problems.to_csv(tmp, index=False)
+        os.replace(tmp, quarantine)
+        return {
+            **row,
+            "status": "quarantined",
+            "seconds": time.perf_counter() - start,
+            "worker_peak_mb": _peak_mb(),
+            "error": e.message(lang, limit=3),
+        }
+    quarantine.unlink(missing_ok=True)  # an earlier run's quarantine no longer applies
+    result = analyse(ds, AnalysisConfig(**config), cache=False)
+    tables, meta = _storable(_tables_of(result), result.maturity)
+    meta = {**meta, "config": config, "key": result.key, "region_id": region_id}
+    _write_folder(region_folder(output_dir, region_id), tables, meta)
+    return {
+        **row,
+        "status": "ok",
+        "n_municipalities": len(ds.municipalities),
+        "n_projects": len(ds.projects),
+        "n_cases": len(ds.cases),
+        "seconds": time.perf_counter() - start,
+        "worker_peak_mb": _peak_mb(),
+        "error": "",
+    }
+
+
+def _tables_of(result: Analysis) -> dict[str, pd.DataFrame]:
+    from .core import _TABLES
+
+    tables = {name: getattr(result, name) for name in _TABLES}
+    if result.notes:
+        tables["notes"] = pd.DataFrame({"note": list(result.notes)})
+    return tables
+
+
+def load_region(output_dir: str | Path, region_id: int) -> Analysis:
+    """The :class:`Analysis` of one region as :func:`analyse_regions` wrote it.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the region has no result (not analysed, quarantined or failed).
+    """
+    folder = region_folder(output_dir, region_id)
+    meta_path = folder / "meta.json"
+    if not meta_path.is_file():
+        raise FileNotFoundError(f"no analysis of region {region_id} in {output_dir}")
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in meta["tables"]}
+    restored = _restore(AnalysisConfig(**meta["config"]), meta["key"], frames, meta)
+    if restored is None:
+        raise ValueError(f"the analysis of region {region_id} in {output_dir} is damaged")
+    return restored
+
+
+def national_rollup(output_dir: str | Path) -> dict[str, pd.DataFrame]:
+    """Join the regions' result tables written by :func:`analyse_regions`.
+
+    Each table gains a leading ``region_id`` column: ``savings`` (one row per project),
+    ``pooled_municipality``, ``compliance``, ``index`` and ``scores`` (one row per
+    municipality), ``pooled_region``, ``annual_region`` and ``effects_overall`` (one row per
+    region). Only these result tables are read, never the cases or service statistics.
+    """
+    out = Path(output_dir)
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in _ROLLUP_TABLES}
+    for folder in sorted(out.glob(f"{PARTITION_KEY}=*")):
+        if not (folder / "meta.json").is_file():
+            continue
+        rid = int(folder.name.split("=", 1)[1])
+        for name in _ROLLUP_TABLES:
+            path = folder / f"{name}.parquet"
+            if path.is_file():
+                frame = pd.read_parquet(path)
+                if name in ("index", "scores") and frame.index.name == "municipality_id":
+                    frame = frame.reset_index()
+                parts[name].append(frame.assign(region_id=rid))
+    rolled = {}
+    for name, frames in parts.items():
+        frames = [f for f in frames if not f.empty]
+        if frames:
+            frame = pd.concat(frames, ignore_index=True)
+            rolled[name] = frame[["region_id", *[c for c in frame if c != "region_id"]]]
+        else:
+            rolled[name] = pd.DataFrame({"region_id": pd.Series(dtype="int64")})
+    return rolled
+
+
+def dataset_regions(path: str | Path) -> list[int]:
+    """The region ids of a dataset partitioned by ``region_id`` (empty when it is not)."""
+    return sorted({int(v) for v in partition_values(Path(path) / "municipalities")})
+
+
+def _regions_of(path: Path, regions) -> list[int]:
+    found = dataset_regions(path)
+    if not found:
+        raise ValueError(
+            f"{path} is not a dataset partitioned by {PARTITION_KEY} "
+            "(expected municipalities/region_id=NN/ folders)"
+        )
+    if regions is None or regions == "all":
+        return found
+    wanted = [int(r) for r in ([regions] if isinstance(regions, int | str) else regions)]
+    unknown = sorted(set(wanted) - set(found))
+    if unknown:
+        raise ValueError(
+            f"unknown region id(s) {', '.join(map(str, unknown))}; "
+            f"the dataset has: {', '.join(map(str, found))}"
+        )
+    return wanted
+
+
+def analyse_regions(
+    path: str | Path,
+    config: AnalysisConfig | None = None,
+    *,
+    output_dir: str | Path,
+    regions=None,
+    scheduler: str | None = None,
+    workers: int = 2,
+    memory_limit: str = "4GiB",
+    strict: bool = True,
+    lang: str = "ru",
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Analyse every region of a partitioned dataset once, one Dask task per region.
+
+    Parameters
+    ----------
+    path : str or Path
+        A dataset partitioned by ``region_id`` (``effmuni sample --scale federal``).
+    config : AnalysisConfig, optional
+        The options of every region's analysis (the defaults when omitted).
+    output_dir : str or Path
+        Where each region's analysis goes (``region_id=NN/``), with the problems of
+        quarantined regions in ``quarantine/`` and the summary as ``regions.csv``.
+    regions : "all", an id or a list of ids, optional
+        The regions to analyse (default: all the dataset has).
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``). Its workers need effmuni
+        installed and ``path`` and ``output_dir`` on a shared file system; their memory
+        budget is theirs (``dask worker --memory-limit``). Without it a ``LocalCluster`` of
+        ``workers`` processes is started and stopped.
+    workers : int, default 2
+        Worker processes of the local cluster (one thread each).
+    memory_limit : str, default "4GiB"
+        The memory budget of each local worker. Dask's nanny enforces it: a worker past 95 %
+        of it is restarted and its task runs again; a region that fails three times this way
+        is reported as failed.
+    strict : bool, default True
+        A region with any invalid row is quarantined; with False its valid rows are analysed
+        (only unreadable or unusable partitions are quarantined).
+    lang : {"ru", "en"}
+        Language of the ``error`` column.
+    progress : bool
+        Show a progress bar over regions.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per region, columns :data:`REGION_COLUMNS`; ``attrs["memory_limit"]`` holds
+        the budget per worker in bytes.
+
+    Examples
+    --------
+    >>> import effmuni as em  # doctest: +SKIP
+    >>> em.analyse_regions("federal", output_dir="federal-analysis")  # doctest: +SKIP
+    """
+    from distributed import Client, KilledWorker, LocalCluster, as_completed
+    from tqdm.auto import tqdm
+
+    config = AnalysisConfig() if config is None else config
+    path = Path(path).resolve()
+    out = Path(output_dir).resolve()
+    ids = _regions_of(path, regions)
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in [*out.glob(".*.tmp"), *out.glob(".*.old")]:  # a killed run's leftovers
+        shutil.rmtree(stale, ignore_errors=True)
+
+    cluster = None
+    if scheduler:
+        client = Client(scheduler, timeout="20s")
+    else:
+        cluster = LocalCluster(
+            n_workers=max(1, int(workers)),
+            threads_per_worker=1,
+            processes=True,
+            memory_limit=memory_limit,
+            host="127.0.0.1",
+            dashboard_address=None,
+        )
+        client = Client(cluster)
+    rows: dict[int, dict] = {}
+    try:
+        limits = {w["memory_limit"] for w in client.scheduler_info()["workers"].values()}
+        futures = {
+            client.submit(
+                _region_task,
+                str(path),
+                rid,
+                config.as_dict(),
+                str(out),
+                strict,
+                lang,
+                key=f"effmuni-region-{rid:02d}-{uuid.uuid4().hex[:8]}",
+                pure=False,
+            ): rid
+            for rid in ids
+        }
+        bar = tqdm(total=len(ids), desc="regions", unit="region", disable=not progress)
+        for fut in as_completed(futures):
+            rid = futures[fut]
+            try:
+                rows[rid] = fut.result()
+            except KilledWorker as e:
+                rows[rid] = {"region_id": rid, "status": "failed", "error": f"KilledWorker: {e}"}
+            except Exception as e:  # a bug in the analysis of this region: the rest goes on
+                rows[rid] = {
+                    "region_id": rid,
+                    "status": "failed",
+                    "error": f"{type(e).__name__}: {e}",
+                }
+            bar.update(1)
+        bar.close()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    summary = pd.DataFrame([rows[rid] for rid in ids]).reindex(columns=list(REGION_COLUMNS))
+    for col in ("n_municipalities", "n_projects", "n_cases"):
+        summary[col] = summary[col].astype("Int64")
+    summary["error"] = summary["error"].fillna("")
+    summary.attrs["memory_limit"] = max(limits) if limits else None
+    tmp = out / f".regions.{uuid.uuid4().hex}.tmp"
+    summary.to_csv(tmp, index=False)
+    os.replace(tmp, out / "regions.csv")
+    return summary

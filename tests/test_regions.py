@@ -1,0 +1,204 @@
+"""The analysis of a partitioned dataset once per region on a real Dask LocalCluster: the same
+numbers as an in-process analysis of the region, a corrupt partition quarantined while the
+other regions go on, and a worker killed mid-task whose region is computed again elsewhere
+without being duplicated or lost."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pandas as pd
+import pytest
+
+import effmuni as em
+from effmuni.analysis.regions import (
+    REGION_COLUMNS,
+    analyse_regions,
+    dataset_regions,
+    load_region,
+    national_rollup,
+    region_folder,
+)
+
+distributed = pytest.importorskip("distributed")
+
+CONFIG = em.AnalysisConfig(n_boot=100, maturity_n_boot=0)
+
+
+def _cluster(**kw):
+    return distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        **kw,
+    )
+
+
+def _leftovers(out) -> list[str]:
+    return sorted(p.name for p in out.iterdir() if p.name.startswith("."))
+
+
+class _Killer(threading.Thread):
+    """Kills (SIGKILL) the first worker seen running a region, two seconds into the task."""
+
+    def __init__(self, address: str):
+        super().__init__(daemon=True)
+        self.address = address
+        self.killed: tuple[int, str] | None = None  # (pid, task key)
+
+    def run(self):
+        with distributed.Client(self.address) as client:
+            pids = client.run(os.getpid)
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                for worker, keys in client.processing().items():
+                    regions = [k for k in keys if str(k).startswith("effmuni-region-")]
+                    if regions:
+                        time.sleep(2.0)
+                        os.kill(pids[worker], signal.SIGKILL)
+                        self.killed = (pids[worker], str(regions[0]))
+                        return
+                time.sleep(0.05)
+
+
+def test_a_killed_worker_is_replaced_and_every_region_is_computed_once(federal, tmp_path):
+    data, summary = federal
+    out = tmp_path / "analysis"
+    with _cluster(memory_limit="4GiB") as cluster:
+        killer = _Killer(cluster.scheduler_address)
+        killer.start()
+        result = analyse_regions(
+            data,
+            CONFIG,
+            output_dir=out,
+            scheduler=cluster.scheduler_address,
+            lang="en",
+            progress=False,
+        )
+        killer.join(timeout=5)
+    assert killer.killed is not None, "no worker was seen running a region"
+    killed_pid, _ = killer.killed
+    assert list(result.columns) == list(REGION_COLUMNS)
+    assert result["region_id"].tolist() == [1, 2, 21] == dataset_regions(data)
+    assert set(result["status"]) == {"ok"}
+    assert killed_pid not in set(result["worker"])  # its region was finished by another worker
+    # one folder per region, nothing half-written, the summary on disk equals the one returned
+    assert sorted(p.name for p in out.glob("region_id=*")) == [
+        "region_id=01",
+        "region_id=02",
+        "region_id=21",
+    ]
+    assert _leftovers(out) == []
+    on_disk = pd.read_csv(out / "regions.csv")
+    assert on_disk["status"].tolist() == ["ok", "ok", "ok"]
+    for rid in (1, 2, 21):
+        n = summary["rows_by_region"][rid]
+        row = result.set_index("region_id").loc[rid]
+        assert row["n_municipalities"] == n["municipalities"]
+        assert row["n_projects"] == n["projects"]
+        assert row["n_cases"] == n["cases"]
+
+    # the same numbers as analysing the region in this process
+    ds = em.load_dataset(data, region=2)
+    here = em.analyse(ds, CONFIG, cache=False)
+    there = load_region(out, 2)
+    assert there.key == here.key
+    pd.testing.assert_frame_equal(there.savings, here.savings)
+    pd.testing.assert_frame_equal(there.pooled_region, here.pooled_region)
+    pd.testing.assert_frame_equal(there.effects_overall, here.effects_overall)
+    assert (there.maturity is None) == (here.maturity is None)
+    if here.maturity is not None:
+        pd.testing.assert_series_equal(there.maturity.levels, here.maturity.levels)
+
+    # the national roll-up joins the regions' results, one row per project and per unit
+    rolled = national_rollup(out)
+    assert len(rolled["savings"]) == sum(
+        summary["rows_by_region"][r]["projects"] for r in (1, 2, 21)
+    )
+    assert rolled["savings"]["project_id"].is_unique
+    assert rolled["savings"].groupby("region_id").size().to_dict() == {
+        r: summary["rows_by_region"][r]["projects"] for r in (1, 2, 21)
+    }
+    per_unit = rolled["index"].groupby("region_id")["municipality_id"].nunique()
+    assert per_unit.loc[2] == len(here.index)
+    assert set(rolled["effects_overall"]["region_id"]) <= {1, 2, 21}
+
+
+def test_a_corrupt_partition_is_quarantined_and_the_rest_goes_on(federal, tmp_path):
+    data, _ = federal
+    copy = tmp_path / "fed"
+    shutil.copytree(data, copy)
+    bad = copy / "institutions" / "region_id=01" / "part-0.parquet"
+    bad.write_bytes(b"not parquet at all" * 20)
+    out = tmp_path / "analysis"
+    result = analyse_regions(
+        copy,
+        em.AnalysisConfig(n_boot=0, maturity_n_boot=0),
+        output_dir=out,
+        regions=[1, 2],
+        workers=2,
+        memory_limit="4GiB",
+        lang="en",
+        progress=False,
+    ).set_index("region_id")
+    assert result.loc[1, "status"] == "quarantined"
+    assert "institutions/region_id=01/part-0.parquet" in result.loc[1, "error"]
+    assert result.loc[2, "status"] == "ok" and result.loc[2, "error"] == ""
+    assert result.attrs["memory_limit"] == 4 * 2**30
+    # the reasons are kept, file by file; no result for the quarantined region
+    problems = pd.read_csv(out / "quarantine" / "region_id=01.csv")
+    assert "read_bad_parquet" in set(problems["code"])
+    assert not region_folder(out, 1).exists() and region_folder(out, 2).is_dir()
+    with pytest.raises(FileNotFoundError):
+        load_region(out, 1)
+    # repaired and run again: the quarantine entry goes, the region is computed
+    shutil.copy(data / "institutions" / "region_id=01" / "part-0.parquet", bad)
+    again = analyse_regions(
+        copy,
+        em.AnalysisConfig(n_boot=0, maturity_n_boot=0),
+        output_dir=out,
+        regions=[1],
+        workers=1,
+        progress=False,
+    )
+    assert again["status"].tolist() == ["ok"]
+    assert not (out / "quarantine" / "region_id=01.csv").exists()
+
+
+def test_the_analyse_command(federal, tmp_path):
+    data, _ = federal
+    run = [sys.executable, "-m", "effmuni", "analyse"]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    done = subprocess.run(
+        [*run, str(data), "--out", str(tmp_path / "a"), "--regions", "21", "--n-boot", "0"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Регионов: 1; рассчитано 1, в карантине 0, с ошибкой 0" in done.stdout
+    assert "Бюджет памяти на рабочий процесс: 4,0 ГиБ" in done.stdout
+    assert "Traceback" not in done.stderr
+    assert (tmp_path / "a" / "region_id=21" / "meta.json").is_file()
+    # a dataset that is not partitioned, and a region it does not have: one line each
+    flat = subprocess.run(
+        [*run, "--out", str(tmp_path / "b"), "--lang", "en"], capture_output=True, text=True
+    )
+    assert flat.returncode == 1 and "is not a dataset partitioned by region" in flat.stderr
+    unknown = subprocess.run(
+        [*run, str(data), "--out", str(tmp_path / "b"), "--regions", "5"],
+        capture_output=True,
+        text=True,
+    )
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip() == "effmuni analyse: в наборе нет регионов 5; есть: 1, 2, 21"
+    assert not (tmp_path / "b").exists()
