@@ -8,6 +8,8 @@ STAMP  := $(VENV)/.installed
 DATA   ?= data/sample
 PORT   ?= 8888
 OLDEST := .venv-oldest
+# pytest processes for the unit tests (pytest-xdist; tests of one file stay on one process)
+TEST_JOBS ?= 2
 # results of `effmuni.analyse` are cached here (keyed by data, options and code); `make clean` empties it
 export EFFMUNI_CACHE ?= $(CURDIR)/.cache/effmuni
 
@@ -35,7 +37,7 @@ run: $(STAMP) ## Main job: validate the sample data, then build all municipality
 test: lint browser test-unit test-notebooks ## Whole test suite: lint, unit/integration and browser tests, doctests, nbval
 
 test-unit: $(STAMP) ## Unit and integration tests and the docstring examples
-	$(BIN)/python -m pytest -q --doctest-modules src/effmuni tests
+	$(BIN)/python -m pytest -q -n $(TEST_JOBS) --dist loadfile --durations=15 --doctest-modules src/effmuni tests
 
 test-notebooks: $(STAMP) ## Re-run the committed notebooks and compare their outputs (nbval, strict)
 	EFFMUNI_CACHE=$$(mktemp -d) $(BIN)/python -m pytest -q $(NBVAL) notebooks/
