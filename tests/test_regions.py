@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -29,6 +30,7 @@ from effmuni.analysis.regions import (
 distributed = pytest.importorskip("distributed")
 
 CONFIG = em.AnalysisConfig(n_boot=100, maturity_n_boot=0)
+REPORT = Path(__file__).resolve().parents[1] / "notebooks" / "municipality_report.ipynb"
 
 
 def _cluster(**kw):
@@ -189,6 +191,33 @@ def test_the_analyse_command(federal, tmp_path):
     assert "Бюджет памяти на рабочий процесс: 4,0 ГиБ" in done.stdout
     assert "Traceback" not in done.stderr
     assert (tmp_path / "a" / "region_id=21" / "meta.json").is_file()
+
+    # a report of the federal run reads its region's results only, and says what the report
+    # of the regional sample says (Chuvashia, region 21, is the regional sample)
+    ds, analysis = em.report_inputs("kanash", analysis_dir=str(tmp_path / "a"))
+    assert ds.cases.empty and ds.service_stats.empty and len(ds.municipalities) == 26
+    federal_report = em.municipality_report(ds, "kanash", analysis=analysis)
+    regional = em.municipality_report(
+        em.load_dataset(), "kanash", config=em.AnalysisConfig(n_boot=0), cache=False
+    )
+    for part in ("title_md", "lead_md", "projects_md", "savings_md", "effects_md", "maturity_md"):
+        assert getattr(federal_report, part)() == getattr(regional, part)()
+    summary = em.run_batch(
+        REPORT,
+        ["kanash"],
+        output_dir=tmp_path / "reports",
+        analysis_dir=tmp_path / "a",
+        jobs=1,
+        progress=False,
+    )
+    assert summary["status"].tolist() == ["ok"], summary["error"].tolist()
+    page = (tmp_path / "reports" / "kanash.html").read_text(encoding="utf-8")
+    assert federal_report.name in page
+    assert not (
+        tmp_path / "reports" / "index.html"
+    ).exists()  # no regional index for a federal run
+    with pytest.raises(ValueError, match="unknown municipality"):
+        em.report_inputs("nowhere", analysis_dir=str(tmp_path / "a"))
     # a dataset that is not partitioned, and a region it does not have: one line each
     flat = subprocess.run(
         [*run, "--out", str(tmp_path / "b"), "--lang", "en"], capture_output=True, text=True

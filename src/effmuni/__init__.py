@@ -47,6 +47,7 @@ from .report import (
     describe_saving,
     describe_work_wait,
     municipality_report,
+    report_inputs,
 )
 from .savings import (
     ANNUAL_TOTAL_COLUMNS,
@@ -125,6 +126,7 @@ __all__ = [
     "maturity_index",
     "maturity_index_levels",
     "municipality_report",
+    "report_inputs",
     "municipality_context",
     "passport_savings",
     "period_lead_times",

@@ -33,7 +33,13 @@ from .text import (
     translate_columns,
 )
 
-__all__ = ["MunicipalityReport", "describe_saving", "describe_work_wait", "municipality_report"]
+__all__ = [
+    "MunicipalityReport",
+    "describe_saving",
+    "describe_work_wait",
+    "municipality_report",
+    "report_inputs",
+]
 
 
 @dataclass
@@ -362,6 +368,43 @@ class MunicipalityReport:
         ax.set_title(label("fig_rep_peers", self.lang))
         ax.legend(loc="lower right", fontsize=8)
         return fig
+
+
+def report_inputs(
+    municipality: str, *, data_dir: str | None = None, analysis_dir: str | None = None
+) -> tuple[Dataset, Analysis | None]:
+    """The dataset, and the analysis if computed already, that a municipality report draws.
+
+    Parameters
+    ----------
+    municipality : str
+    data_dir : str, optional
+        The dataset (default: the bundled sample); read and validated whole.
+    analysis_dir : str, optional
+        The folder ``effmuni analyse`` wrote for a partitioned (federal) dataset. Then only the
+        unit's region is read: its analysis and the few tables the report names things from
+        (:func:`effmuni.analysis.regions.region_report_inputs`); ``data_dir`` is not read.
+
+    Returns
+    -------
+    (Dataset, Analysis or None)
+        Pass both to :func:`municipality_report`; with None it computes the analysis (or reads
+        it from the cache).
+
+    Examples
+    --------
+    >>> import effmuni as em
+    >>> ds, analysis = em.report_inputs("cheboksary")
+    >>> len(ds.municipalities), analysis is None
+    (26, True)
+    """
+    if analysis_dir:
+        from .analysis.regions import region_report_inputs
+
+        return region_report_inputs(analysis_dir, municipality)
+    from .datasets import load_dataset
+
+    return load_dataset(data_dir), None
 
 
 def municipality_report(

@@ -40,6 +40,8 @@ __all__ = [
     "load_region",
     "national_rollup",
     "region_folder",
+    "region_of",
+    "region_report_inputs",
 ]
 
 #: columns of the summary :func:`analyse_regions` returns, one row per region
@@ -66,6 +68,10 @@ _ROLLUP_TABLES = (
     "scores",
     "effects_overall",
 )
+
+
+#: the columns of ``projects`` a municipality report uses (besides the analysis)
+_REPORT_PROJECTS = ("project_id", "institution_id", "service_id", "process_name")
 
 
 def region_folder(output_dir: str | Path, region_id: int) -> Path:
@@ -126,7 +132,21 @@ def _region_task(
     quarantine.unlink(missing_ok=True)  # an earlier run's quarantine no longer applies
     result = analyse(ds, AnalysisConfig(**config), cache=False)
     tables, meta = _storable(_tables_of(result), result.maturity)
-    meta = {**meta, "config": config, "key": result.key, "region_id": region_id}
+    # what a municipality report draws from the dataset itself: names, services, dates
+    tables["report.municipalities"] = ds.municipalities
+    tables["report.projects"] = ds.projects[[c for c in _REPORT_PROJECTS if c in ds.projects]]
+    extract = ds.extract_date
+    meta = {
+        **meta,
+        "config": config,
+        "key": result.key,
+        "region_id": region_id,
+        "dataset": {
+            **ds.metadata,
+            "extract_date": None if extract is None else f"{extract:%Y-%m-%d}",
+            "synthetic": ds.synthetic,
+        },
+    }
     _write_folder(region_folder(output_dir, region_id), tables, meta)
     return {
         **row,
@@ -162,11 +182,59 @@ def load_region(output_dir: str | Path, region_id: int) -> Analysis:
     if not meta_path.is_file():
         raise FileNotFoundError(f"no analysis of region {region_id} in {output_dir}")
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in meta["tables"]}
+    frames = {
+        name: pd.read_parquet(folder / f"{name}.parquet")
+        for name in meta["tables"]
+        if not name.startswith("report.")
+    }
     restored = _restore(AnalysisConfig(**meta["config"]), meta["key"], frames, meta)
     if restored is None:
         raise ValueError(f"the analysis of region {region_id} in {output_dir} is damaged")
     return restored
+
+
+def region_of(output_dir: str | Path, municipality_id: str) -> int:
+    """The region of ``municipality_id`` among the regions :func:`analyse_regions` computed.
+
+    Raises
+    ------
+    ValueError
+        When no computed region holds it.
+    """
+    index = pd.read_parquet(Path(output_dir) / "municipalities.parquet")
+    hit = index.loc[index["municipality_id"] == municipality_id, "region_id"]
+    if hit.empty:
+        raise ValueError(
+            f"unknown municipality {municipality_id!r}: no computed region in {output_dir} has it"
+        )
+    return int(hit.iloc[0])
+
+
+def region_report_inputs(output_dir: str | Path, municipality_id: str):
+    """What :func:`effmuni.municipality_report` needs for one unit of a federal run.
+
+    Reads the unit's region only: its :class:`Analysis` (:func:`load_region`) and a
+    :class:`~effmuni.Dataset` holding just the region's municipalities and the projects'
+    services and the dataset's extract date (the other tables empty), so a report of a
+    federal dataset never reads or validates case data.
+
+    Returns
+    -------
+    (Dataset, Analysis)
+    """
+    from ..datasets import Dataset
+    from ..io import empty_table
+    from ..schema import TABLE_ORDER
+
+    rid = region_of(output_dir, municipality_id)
+    folder = region_folder(output_dir, rid)
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    tables = {name: empty_table(name) for name in TABLE_ORDER}
+    tables["municipalities"] = pd.read_parquet(folder / "report.municipalities.parquet")
+    projects = pd.read_parquet(folder / "report.projects.parquet")
+    tables["projects"] = pd.concat([tables["projects"].iloc[:0], projects], ignore_index=True)
+    dataset = Dataset(**tables, report=None, source=str(folder), metadata=meta["dataset"])
+    return dataset, load_region(output_dir, rid)
 
 
 def national_rollup(output_dir: str | Path) -> dict[str, pd.DataFrame]:
@@ -204,6 +272,25 @@ def national_rollup(output_dir: str | Path) -> dict[str, pd.DataFrame]:
 def dataset_regions(path: str | Path) -> list[int]:
     """The region ids of a dataset partitioned by ``region_id`` (empty when it is not)."""
     return sorted({int(v) for v in partition_values(Path(path) / "municipalities")})
+
+
+def _write_index(out: Path) -> None:
+    """``municipalities.parquet``: municipality_id → region_id of every computed region."""
+    parts = [
+        pd.read_parquet(
+            folder / "report.municipalities.parquet", columns=["municipality_id"]
+        ).assign(region_id=int(folder.name.split("=", 1)[1]))
+        for folder in sorted(out.glob(f"{PARTITION_KEY}=*"))
+        if (folder / "report.municipalities.parquet").is_file()
+    ]
+    index = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame({"municipality_id": pd.Series(dtype="str"), "region_id": []})
+    )
+    tmp = out / f".municipalities.{uuid.uuid4().hex}.tmp"
+    index.to_parquet(tmp)
+    os.replace(tmp, out / "municipalities.parquet")
 
 
 def _regions_of(path: Path, regions) -> list[int]:
@@ -346,6 +433,7 @@ def analyse_regions(
         summary[col] = summary[col].astype("Int64")
     summary["error"] = summary["error"].fillna("")
     summary.attrs["memory_limit"] = max(limits) if limits else None
+    _write_index(out)
     tmp = out / f".regions.{uuid.uuid4().hex}.tmp"
     summary.to_csv(tmp, index=False)
     os.replace(tmp, out / "regions.csv")

@@ -190,6 +190,7 @@ def run_batch(
     timeout: float | None = None,
     scheduler: str | None = None,
     data: str | Path | None = None,
+    analysis_dir: str | Path | None = None,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Execute ``notebook`` once per municipality with papermill.
@@ -223,6 +224,11 @@ def run_batch(
         instead of local processes. Workers need effmuni installed and the same paths.
     data : str or Path, optional
         The dataset (default: ``parameters["data_dir"]`` or the bundled sample).
+    analysis_dir : str or Path, optional
+        Instead of ``data``: the folder ``effmuni analyse`` wrote for a partitioned (federal)
+        dataset. The municipalities are those of its computed regions, each report reads only
+        its region's results (the notebook gets ``analysis_dir``), nothing is recomputed, and
+        no regional index page is written.
     progress : bool
         Show a progress bar over municipalities.
 
@@ -243,17 +249,27 @@ def run_batch(
     if not nb_path.is_file():
         raise FileNotFoundError(f"notebook not found: {notebook}")
     params = dict(parameters or {})
-    data_path = resolve_path(data if data is not None else params.get("data_dir")).resolve()
     lang = check_lang(str(params.get("lang", "ru")))
-    ds = load_dataset(data_path)  # raises DataError with the problems listed
-    known = ds.municipalities["municipality_id"].tolist()
+    federal = analysis_dir if analysis_dir is not None else params.get("analysis_dir")
+    if federal:  # the regions' results of `effmuni analyse`: no dataset is read here
+        data_path = Path(federal).resolve()
+        index = data_path / "municipalities.parquet"
+        if not index.is_file():
+            raise FileNotFoundError(f"no results of effmuni analyse in {federal}: {index.name}")
+        ds = None
+        known = pd.read_parquet(index)["municipality_id"].tolist()
+        params["analysis_dir"] = str(data_path)
+    else:
+        data_path = resolve_path(data if data is not None else params.get("data_dir")).resolve()
+        ds = load_dataset(data_path)  # raises DataError with the problems listed
+        known = ds.municipalities["municipality_id"].tolist()
+        params["data_dir"] = str(data_path)
     ids = _select(municipalities, known)
 
     out_dir = Path(output_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in _leftovers(out_dir):  # leftovers of a killed run are never reports
         stale.unlink(missing_ok=True)
-    params["data_dir"] = str(data_path)
     env = {k: v for k, v in os.environ.items() if k.startswith(("EFFMUNI_", "MPLBACKEND"))}
     env.setdefault("EFFMUNI_RUN_ID", uuid.uuid4().hex)  # marks the run's workers and kernels
     all_jobs = [
@@ -284,7 +300,8 @@ def run_batch(
             todo.append(job)
 
     analysis = None
-    if html:  # computed once here: every report kernel loads it from the cache, the site uses it
+    # computed once here: every report kernel loads it from the cache, the site uses it
+    if html and ds is not None:
         from ..analysis import analyse
 
         analysis = analyse(ds, _analysis_config(params))

@@ -78,6 +78,7 @@ def _run(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             scheduler=args.scheduler,
             data=data,
+            analysis_dir=args.analysis,
             progress=not args.no_progress,
         )
     except DataError as e:
@@ -93,7 +94,7 @@ def _run(args: argparse.Namespace) -> int:
     counts = summary["status"].value_counts().to_dict()
     done = {s: counts.get(s, 0) for s in ("ok", "failed", "skipped")}
     print("\n" + label("batch_counts", lang, **done))
-    if args.html:
+    if args.html and not args.analysis:
         print(label("cli_batch_index", lang, path=Path(args.output_dir) / "index.html"))
     print(label("cli_batch_summary", lang, path=Path(args.output_dir) / "summary.csv"))
     return 1 if (summary["status"] == "failed").any() else 0
@@ -112,6 +113,7 @@ def add_parser(subparsers, lang: str) -> None:
         help=L("cli_batch_municipality"),
     )
     p.add_argument("--data", metavar=L("cli_metavar_path"), help=L("cli_batch_data"))
+    p.add_argument("--analysis", metavar=L("cli_metavar_dir"), help=L("cli_batch_analysis"))
     p.add_argument(
         "--output-dir",
         default="reports",

@@ -1,0 +1,176 @@
+"""Benchmark of the federal scale: generate, validate and analyse at 1, 10 and all regions.
+
+Each step runs as the command a user types (``effmuni sample --scale federal``,
+``effmuni validate``, ``effmuni analyse``) in a child process; its wall time and the peak
+resident memory of its whole process tree (the command, its Dask scheduler and workers,
+sampled every 0.1 s with psutil) are printed side by side, with the growth against the
+one-region run. In the same run:
+
+- ``effmuni analyse`` with one and with two local workers on the middle size: the speed-up;
+- the report batch: the cost of one municipality report (jobs=1, the analysis computed once
+  before the kernels and read from the cache by each) against the floor of its kernel (a bare
+  papermill run of an empty notebook), on the regional sample.
+
+Run: ``.venv/bin/python benchmarks/bench_scale.py [--sizes 1,10,85] [--n-boot 200]``
+(all 85 regions take about half an hour on two cores; ``--sizes 1,3`` is a quick look).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parents[1]
+EFFMUNI = [sys.executable, "-m", "effmuni"]
+
+
+class _Peak(threading.Thread):
+    """Samples the resident memory of a process and all its descendants."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.done = pid, 0, threading.Event()
+
+    def run(self):
+        while not self.done.is_set():
+            try:
+                root = psutil.Process(self.pid)
+                procs = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                break
+            total = 0
+            for p in procs:
+                try:
+                    total += p.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
+            self.done.wait(0.1)
+
+
+def timed(cmd: list[str], env: dict | None = None) -> tuple[float, float, str]:
+    """Wall seconds, peak MB of the process tree, and stdout of ``cmd`` (which must succeed)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    watch = _Peak(proc.pid)
+    watch.start()
+    out, err = proc.communicate()
+    seconds = time.perf_counter() - start
+    watch.done.set()
+    watch.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-2000:]}")
+    return seconds, watch.peak / 2**20, out
+
+
+def report_cost(tmp: Path, n_reports: int) -> tuple[float, float]:
+    """(seconds per report with jobs=1 and a warm analysis, floor of an empty notebook)."""
+    import nbformat
+    import papermill as pm
+
+    import effmuni as em
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    cell = nbformat.v4.new_code_cell('municipality = "x"')
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell, nbformat.v4.new_code_cell("pass")]
+    nbformat.write(nb, tmp / "empty.ipynb")
+    floors = []
+    for i in range(5):
+        t = time.perf_counter()
+        pm.execute_notebook(
+            tmp / "empty.ipynb",
+            tmp / f"empty_{i}.ipynb",
+            parameters={"municipality": "y"},
+            kernel_name="python3",
+            progress_bar=False,
+        )
+        floors.append(time.perf_counter() - t)
+    ids = em.load_dataset().municipalities["municipality_id"].tolist()[:n_reports]
+    report = REPO / "notebooks" / "municipality_report.ipynb"
+    em.run_batch(report, ids[:1], output_dir=tmp / "warm", jobs=1, progress=False)  # the cache
+    summary = em.run_batch(report, ids, output_dir=tmp / "reports", jobs=1, progress=False)
+    assert (summary["status"] == "ok").all(), summary
+    return float(summary["seconds"].median()), statistics.median(floors)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="1,10,85", help="numbers of regions (default 1,10,85)")
+    ap.add_argument("--n-boot", type=int, default=200, help="bootstrap resamples (default 200)")
+    ap.add_argument("--reports", type=int, default=8, help="reports in the batch (default 8)")
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    middle = sizes[len(sizes) // 2] if len(sizes) > 1 else sizes[0]
+    rows = []
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        env = {"EFFMUNI_CACHE": str(tmp / "cache")}
+        units: dict[int, int] = {}
+        for n in sizes:
+            data = tmp / f"federal_{n}"
+            gen = timed(
+                [*EFFMUNI, "sample", "--scale", "federal", "--regions", str(n), "--out", str(data)]
+                + ["--workers", "2", "--lang", "en"],
+                env,
+            )
+            import pyarrow.dataset as pads
+
+            units[n] = pads.dataset(data / "municipalities", partitioning="hive").count_rows()
+            rows.append(("generate", n, *gen[:2]))
+            val = timed([*EFFMUNI, "validate", str(data), "--lang", "en"], env)
+            rows.append(("validate", n, *val[:2]))
+            for workers in (2, 1) if n == middle else (2,):
+                ana = timed(
+                    [*EFFMUNI, "analyse", str(data), "--out", str(tmp / f"analysis_{n}_{workers}")]
+                    + ["--workers", str(workers), "--n-boot", str(args.n_boot), "--lang", "en"],
+                    env,
+                )
+                rows.append(
+                    (f"analyse, {workers} worker{'s' if workers > 1 else ''}", n, *ana[:2])
+                )
+        os.environ.update(env)  # the batch and its kernels: a cache of this run only
+        per_report, floor = report_cost(tmp, args.reports)
+
+    print("effmuni federal-scale benchmark (2 cores unless said otherwise)\n")
+    head = f"{'step':<22}{'regions':>8}{'units':>7}{'seconds':>10}{'peak MB':>10}{'s/unit':>9}{'x 1st':>8}"
+    print(head)
+    first: dict[str, float] = {}
+    for step, n, sec, peak in rows:
+        first.setdefault(step, sec)
+        print(
+            f"{step:<22}{n:>8}{units[n]:>7}{sec:>10.1f}{peak:>10.0f}"
+            f"{sec / units[n]:>9.3f}{sec / first[step]:>8.2f}"
+        )
+    by = {(s, n): sec for s, n, sec, _ in rows}
+    if ("analyse, 1 worker", middle) in by:
+        speed = by[("analyse, 1 worker", middle)] / by[("analyse, 2 workers", middle)]
+        print(f"\nanalyse speed-up, 2 workers vs 1 at {middle} regions: {speed:.2f}x")
+    print(
+        f"report batch (regional sample, jobs=1, analysis computed once): {per_report:.2f} s a "
+        f"report; empty-notebook floor {floor:.2f} s; ratio {per_report / floor:.2f}x (aim 1.5x)"
+    )
+
+
+if __name__ == "__main__":
+    main()
