@@ -231,3 +231,25 @@ def test_the_analyse_command(federal, tmp_path):
     assert unknown.returncode == 1
     assert unknown.stderr.strip() == "effmuni analyse: в наборе нет регионов 5; есть: 1, 2, 21"
     assert not (tmp_path / "b").exists()
+
+
+def test_the_memory_budget_is_enforced(federal, tmp_path):
+    """A region that needs more than its worker's budget: Dask's nanny restarts the worker each
+    time it goes past 95 % of it, and after the allowed attempts the region fails with a
+    message saying so, in the user's language; no result is written for it."""
+    data, _ = federal
+    out = tmp_path / "analysis"
+    result = analyse_regions(
+        data,
+        em.AnalysisConfig(n_boot=0, maturity_n_boot=0),
+        output_dir=out,
+        regions=[21],
+        workers=1,
+        memory_limit="300MiB",  # a worker with effmuni imported and a region loaded needs more
+        progress=False,
+    )
+    assert result["status"].tolist() == ["failed"]
+    assert result.attrs["memory_limit"] == 300 * 2**20
+    error = result["error"].iloc[0]
+    assert "бюджета памяти (0,3 ГиБ на процесс)" in error and "попыток: 4" in error
+    assert not region_folder(out, 21).exists() and _leftovers(out) == []

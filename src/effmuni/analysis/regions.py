@@ -19,6 +19,7 @@ neither duplicates nor half-writes it.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import resource
 import shutil
@@ -368,8 +369,11 @@ def analyse_regions(
     >>> import effmuni as em  # doctest: +SKIP
     >>> em.analyse_regions("federal", output_dir="federal-analysis")  # doctest: +SKIP
     """
+    import dask
     from distributed import Client, KilledWorker, LocalCluster, as_completed
     from tqdm.auto import tqdm
+
+    from ..text import fmt_number, label
 
     config = AnalysisConfig() if config is None else config
     path = Path(path).resolve()
@@ -390,6 +394,7 @@ def analyse_regions(
             memory_limit=memory_limit,
             host="127.0.0.1",
             dashboard_address=None,
+            silence_logs=logging.CRITICAL,  # restarts and failures are in the summary, worded
         )
         client = Client(cluster)
     rows: dict[int, dict] = {}
@@ -410,18 +415,20 @@ def analyse_regions(
             for rid in ids
         }
         bar = tqdm(total=len(ids), desc="regions", unit="region", disable=not progress)
+        budget = max(limits) if limits else None
+        tries = int(dask.config.get("distributed.scheduler.allowed-failures")) + 1
         for fut in as_completed(futures):
             rid = futures[fut]
             try:
                 rows[rid] = fut.result()
-            except KilledWorker as e:
-                rows[rid] = {"region_id": rid, "status": "failed", "error": f"KilledWorker: {e}"}
+            except KilledWorker:  # the nanny restarted workers past their budget (or they died)
+                gib = "?" if budget is None else fmt_number(budget / 2**30, lang, digits=1)
+                shown = label("cli_analyse_budget", lang, gib=gib)
+                words = label("regions_killed_worker", lang, n=tries, budget=shown)
+                rows[rid] = {"region_id": rid, "status": "failed", "error": words}
             except Exception as e:  # a bug in the analysis of this region: the rest goes on
-                rows[rid] = {
-                    "region_id": rid,
-                    "status": "failed",
-                    "error": f"{type(e).__name__}: {e}",
-                }
+                words = label("regions_task_failed", lang, error=f"{type(e).__name__}: {e}")
+                rows[rid] = {"region_id": rid, "status": "failed", "error": words}
             bar.update(1)
         bar.close()
     finally:
@@ -432,7 +439,7 @@ def analyse_regions(
     for col in ("n_municipalities", "n_projects", "n_cases"):
         summary[col] = summary[col].astype("Int64")
     summary["error"] = summary["error"].fillna("")
-    summary.attrs["memory_limit"] = max(limits) if limits else None
+    summary.attrs["memory_limit"] = budget
     _write_index(out)
     tmp = out / f".regions.{uuid.uuid4().hex}.tmp"
     summary.to_csv(tmp, index=False)
