@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import effmuni as em
@@ -39,7 +41,7 @@ def _cluster(**kw):
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address=":0",  # no fixed port (8787 may be taken)
         **kw,
     )
 
@@ -134,45 +136,49 @@ def test_a_killed_worker_is_replaced_and_every_region_is_computed_once(federal, 
     assert set(rolled["effects_overall"]["region_id"]) <= {1, 2, 21}
 
 
-def test_a_corrupt_partition_is_quarantined_and_the_rest_goes_on(federal, tmp_path):
+def test_bad_partitions_are_quarantined_and_the_rest_goes_on(federal, tmp_path):
     data, _ = federal
     copy = tmp_path / "fed"
     shutil.copytree(data, copy)
     bad = copy / "institutions" / "region_id=01" / "part-0.parquet"
-    bad.write_bytes(b"not parquet at all" * 20)
+    bad.write_bytes(b"not parquet at all" * 20)  # region 1: a file that cannot be read
+    stats = copy / "service_stats" / "region_id=02" / "part-0.parquet"
+    table = pq.read_table(stats)
+    n_completed = table["n_completed"].to_pylist()
+    n_completed[7] = -5  # region 2: one invalid row
+    column = table.schema.get_field_index("n_completed")
+    pq.write_table(table.set_column(column, "n_completed", pa.array(n_completed)), stats)
     out = tmp_path / "analysis"
+    config = em.AnalysisConfig(n_boot=0, maturity_n_boot=0)
     result = analyse_regions(
-        copy,
-        em.AnalysisConfig(n_boot=0, maturity_n_boot=0),
-        output_dir=out,
-        regions=[1, 2],
-        workers=2,
-        memory_limit="4GiB",
-        lang="en",
-        progress=False,
+        copy, config, output_dir=out, regions=[1, 2, 21], workers=2, lang="en", progress=False
     ).set_index("region_id")
-    assert result.loc[1, "status"] == "quarantined"
+    assert result["status"].to_dict() == {1: "quarantined", 2: "quarantined", 21: "ok"}
     assert "institutions/region_id=01/part-0.parquet" in result.loc[1, "error"]
-    assert result.loc[2, "status"] == "ok" and result.loc[2, "error"] == ""
+    assert result.loc[21, "error"] == "" and result.loc[21, "n_rejected"] == 0
+    assert result.loc[2, "n_rejected"] == 1
     assert result.attrs["memory_limit"] == 4 * 2**30
-    # the reasons are kept, file by file; no result for the quarantined region
+    # the reasons are kept, file by file, and the rejected rows with theirs
     problems = pd.read_csv(out / "quarantine" / "region_id=01.csv")
     assert "read_bad_parquet" in set(problems["code"])
-    assert not region_folder(out, 1).exists() and region_folder(out, 2).is_dir()
+    rows = pd.read_csv(out / "quarantine" / "region_id=02" / "service_stats.quarantine.csv")
+    assert len(rows) == 1 and rows["n_completed"].iloc[0] == -5 and rows["_problems"].iloc[0]
+    assert not region_folder(out, 1).exists() and not region_folder(out, 2).exists()
+    assert region_folder(out, 21).is_dir()
     with pytest.raises(FileNotFoundError):
         load_region(out, 1)
-    # repaired and run again: the quarantine entry goes, the region is computed
+    # region 1 repaired; region 2 analysed on its accepted rows (lenient): the quarantine of
+    # region 1 goes, region 2's rejected row stays in the quarantine with its reason
     shutil.copy(data / "institutions" / "region_id=01" / "part-0.parquet", bad)
     again = analyse_regions(
-        copy,
-        em.AnalysisConfig(n_boot=0, maturity_n_boot=0),
-        output_dir=out,
-        regions=[1],
-        workers=1,
-        progress=False,
-    )
-    assert again["status"].tolist() == ["ok"]
+        copy, config, output_dir=out, regions=[1, 2], workers=2, strict=False, progress=False
+    ).set_index("region_id")
+    assert again["status"].to_dict() == {1: "ok", 2: "ok"}
+    assert again["n_rejected"].to_dict() == {1: 0, 2: 1}
     assert not (out / "quarantine" / "region_id=01.csv").exists()
+    assert (out / "quarantine" / "region_id=02" / "service_stats.quarantine.csv").is_file()
+    index = pd.read_parquet(out / "municipalities.parquet")
+    assert set(index["region_id"]) == {1, 2, 21} and index["municipality_id"].is_unique
 
 
 def test_the_analyse_command(federal, tmp_path):

@@ -52,6 +52,7 @@ REGION_COLUMNS = (
     "n_municipalities",
     "n_projects",
     "n_cases",
+    "n_rejected",  # rows left out (with --lenient) or that put the region in quarantine
     "seconds",
     "worker_peak_mb",  # peak resident memory of the worker process that ran the task
     "worker",
@@ -103,6 +104,11 @@ def _write_folder(final: Path, tables: dict[str, pd.DataFrame], meta: dict) -> N
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _rejected(report) -> int:
+    """Rows left out by a validation report (0 without one)."""
+    return 0 if report is None else int(report.counts["rows_rejected"].sum())
+
+
 def _region_task(
     path: str, region_id: int, config: dict, output_dir: str, strict: bool, lang: str
 ) -> dict:
@@ -111,13 +117,18 @@ def _region_task(
 
     start = time.perf_counter()
     row = {"region_id": region_id, "worker": os.getpid()}
-    quarantine = Path(output_dir) / "quarantine" / f"{PARTITION_KEY}={region_id:02d}.csv"
+    name = f"{PARTITION_KEY}={region_id:02d}"
+    quarantine = Path(output_dir) / "quarantine" / f"{name}.csv"
+    rejected_dir = Path(output_dir) / "quarantine" / name
+    quarantine.unlink(missing_ok=True)  # an earlier run's quarantine no longer applies
+    shutil.rmtree(rejected_dir, ignore_errors=True)
     try:
         ds = load_dataset(path, region=region_id, strict=strict)
     except DataError as e:
         quarantine.parent.mkdir(parents=True, exist_ok=True)
         if e.report is not None:
             problems = e.report.errors.copy()
+            e.report.write_quarantine(rejected_dir)  # the rejected rows, with their reasons
         else:
             problems = pd.DataFrame({"problem": [e.message(lang)]})
         tmp = quarantine.with_name(f".{quarantine.name}.{uuid.uuid4().hex}.tmp")
@@ -126,11 +137,13 @@ def _region_task(
         return {
             **row,
             "status": "quarantined",
+            "n_rejected": _rejected(e.report),
             "seconds": time.perf_counter() - start,
             "worker_peak_mb": _peak_mb(),
             "error": e.message(lang, limit=3),
         }
-    quarantine.unlink(missing_ok=True)  # an earlier run's quarantine no longer applies
+    if _rejected(ds.report):  # --lenient: the accepted rows are analysed, the others kept
+        ds.report.write_quarantine(rejected_dir)
     result = analyse(ds, AnalysisConfig(**config), cache=False)
     tables, meta = _storable(_tables_of(result), result.maturity)
     # what a municipality report draws from the dataset itself: names, services, dates
@@ -155,6 +168,7 @@ def _region_task(
         "n_municipalities": len(ds.municipalities),
         "n_projects": len(ds.projects),
         "n_cases": len(ds.cases),
+        "n_rejected": _rejected(ds.report),
         "seconds": time.perf_counter() - start,
         "worker_peak_mb": _peak_mb(),
         "error": "",
@@ -336,7 +350,8 @@ def analyse_regions(
         The options of every region's analysis (the defaults when omitted).
     output_dir : str or Path
         Where each region's analysis goes (``region_id=NN/``), with the problems of
-        quarantined regions in ``quarantine/`` and the summary as ``regions.csv``.
+        quarantined regions in ``quarantine/region_id=NN.csv``, rows left out (with their
+        reasons) in ``quarantine/region_id=NN/`` and the summary as ``regions.csv``.
     regions : "all", an id or a list of ids, optional
         The regions to analyse (default: all the dataset has).
     scheduler : str, optional
@@ -393,7 +408,7 @@ def analyse_regions(
             processes=True,
             memory_limit=memory_limit,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address=":0",  # no fixed port (8787 may be taken)
             silence_logs=logging.CRITICAL,  # restarts and failures are in the summary, worded
         )
         client = Client(cluster)
@@ -436,7 +451,7 @@ def analyse_regions(
         if cluster is not None:
             cluster.close()
     summary = pd.DataFrame([rows[rid] for rid in ids]).reindex(columns=list(REGION_COLUMNS))
-    for col in ("n_municipalities", "n_projects", "n_cases"):
+    for col in ("n_municipalities", "n_projects", "n_cases", "n_rejected"):
         summary[col] = summary[col].astype("Int64")
     summary["error"] = summary["error"].fillna("")
     summary.attrs["memory_limit"] = budget

@@ -10,7 +10,15 @@ from ._common import add_command, add_dataset_argument, fail, print_table
 __all__ = ["add_parser"]
 
 #: columns printed on screen (the full summary is ``OUT/regions.csv``)
-_SHOWN = ("region_id", "status", "n_municipalities", "n_projects", "seconds", "worker_peak_mb")
+_SHOWN = (
+    "region_id",
+    "status",
+    "n_municipalities",
+    "n_projects",
+    "n_rejected",
+    "seconds",
+    "worker_peak_mb",
+)
 
 
 def _regions(value: str, lang: str) -> list[int]:
