@@ -167,6 +167,11 @@ def test_bad_partitions_are_quarantined_and_the_rest_goes_on(federal, tmp_path):
     assert region_folder(out, 21).is_dir()
     with pytest.raises(FileNotFoundError):
         load_region(out, 1)
+    # leniency leaves out rows, not tables: region 1 stays in quarantine
+    lenient = analyse_regions(
+        copy, config, output_dir=out, regions=[1], workers=1, strict=False, progress=False
+    )
+    assert lenient["status"].tolist() == ["quarantined"]
     # region 1 repaired; region 2 analysed on its accepted rows (lenient): the quarantine of
     # region 1 goes, region 2's rejected row stays in the quarantine with its reason
     shutil.copy(data / "institutions" / "region_id=01" / "part-0.parquet", bad)

@@ -124,6 +124,8 @@ def _region_task(
     shutil.rmtree(rejected_dir, ignore_errors=True)
     try:
         ds = load_dataset(path, region=region_id, strict=strict)
+        if ds.report.unusable:  # rows may be left out, whole tables may not
+            raise DataError(ds.report)
     except DataError as e:
         quarantine.parent.mkdir(parents=True, exist_ok=True)
         if e.report is not None:
