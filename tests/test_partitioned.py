@@ -4,6 +4,8 @@ down, validation region by region with the reconciliation, a corrupt partition r
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 
 import pandas as pd
 import pyarrow as pa
@@ -58,6 +60,18 @@ def test_every_region_validates_and_reconciles(federal):
     for name in TABLE_ORDER:
         assert counts.loc[name, "rows_read"] == summary["rows"][name]
         assert counts.loc[name, "file"] == f"{name}/"
+    # the same check without keeping the accepted rows: the same counts, no rows in memory
+    lean = em.validate(out, lang="en", keep_tables=False)
+    pd.testing.assert_frame_equal(lean.counts, report.counts)
+    assert lean.ok and all(frame.empty for frame in lean.tables.values())
+    # the command checks a partitioned dataset that way and says so
+    done = subprocess.run(
+        [sys.executable, "-m", "effmuni", "validate", str(out), "--lang", "en"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "partitioned by region (3 regions) and was checked region by region" in done.stdout
 
 
 def test_unknown_region_is_a_problem(federal):

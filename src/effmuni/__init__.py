@@ -28,6 +28,7 @@ from .effects import (
     staggered_did,
 )
 from .io import EVENT_LOG_COLUMNS, EventLogError, log_summary, read_event_log
+from .io.largelog import case_timings_from_parquet
 from .maturity import (
     SCORE_COLUMNS,
     LevelComparison,
@@ -110,6 +111,7 @@ __all__ = [
     "__version__",
     "annual_effect",
     "case_timings",
+    "case_timings_from_parquet",
     "cluster_maturity",
     "compare_levels",
     "data_dictionary",

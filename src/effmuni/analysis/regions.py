@@ -288,7 +288,7 @@ def national_rollup(output_dir: str | Path) -> dict[str, pd.DataFrame]:
 
 def dataset_regions(path: str | Path) -> list[int]:
     """The region ids of a dataset partitioned by ``region_id`` (empty when it is not)."""
-    return sorted({int(v) for v in partition_values(Path(path) / "municipalities")})
+    return sorted({int(v) for v in partition_values(Path(path) / "municipalities") if v.isdigit()})
 
 
 def _write_index(out: Path) -> None:

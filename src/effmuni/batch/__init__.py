@@ -148,10 +148,12 @@ def _select(municipalities, known: list[str]) -> list[str]:
             + ", ".join(repr(m) for m in unsafe)
             + ": an id must be a safe ASCII slug (letters, digits, '-' and '_')"
         )
-    unknown = [m for m in ids if m not in set(known)]
+    known_set = set(known)
+    unknown = [m for m in ids if m not in known_set]
     if unknown:
+        shown = ", ".join(known[:30]) + (f", … ({len(known)} in all)" if len(known) > 30 else "")
         raise ValueError(
-            f"unknown municipality id(s) {', '.join(unknown)}; the dataset has: {', '.join(known)}"
+            f"unknown municipality id(s) {', '.join(unknown)}; the dataset has: {shown}"
         )
     return ids
 

@@ -17,18 +17,23 @@ __all__ = ["add_parser"]
 
 
 def _run(args: argparse.Namespace) -> int:
+    from ..analysis.regions import dataset_regions
     from ..datasets import Dataset
     from ..validate import grouped_lines, validate
 
     lang = args.lang
-    report = validate(Path(args.path), lang=lang)
+    # a dataset partitioned by region is checked region by region without keeping its rows
+    regions = dataset_regions(args.path)
+    report = validate(Path(args.path), lang=lang, keep_tables=not regions)
     print(label("cli_val_dataset", lang, source=report.source))
     if not report.counts.empty:
         counts = report.counts.assign(
             table=[label(f"table_{t}", lang) for t in report.counts.table]
         )
         print_table(translate_columns(counts, lang))
-    if report.ok:
+    if report.ok and regions:
+        print("\n" + label("cli_val_partitioned", lang, n=len(regions)))
+    elif report.ok:
         print("\n" + label("cli_val_summary", lang))
         summary = Dataset.from_report(report).summary(lang)
         width = max(24, 2 + int(summary["item"].str.len().max()))

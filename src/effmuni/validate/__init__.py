@@ -366,6 +366,7 @@ def _validate_partitioned(
     lang: str,
     region,
     municipalities,
+    keep_tables: bool = True,
 ):
     """Check a dataset whose tables are partitioned folders, one region at a time.
 
@@ -416,7 +417,8 @@ def _validate_partitioned(
         unusable |= unusable_here
         for row in counts:
             name = row["table"]
-            parts[name].append(tables[name])
+            if keep_tables:  # else only counts, problems and rejected rows are kept
+                parts[name].append(tables[name])
             rejected_parts[name].append(rejected[name])
             total = totals.setdefault(
                 name,
@@ -465,6 +467,7 @@ def validate(
     lang: str = "ru",
     region: int | None = None,
     municipalities=None,
+    keep_tables: bool = True,
 ) -> ValidationReport:
     """Read and check a dataset, accepting or rejecting every row.
 
@@ -474,6 +477,16 @@ def validate(
         A folder of CSV/Parquet files named after the tables, or one ``.xlsx`` workbook.
     lang : {"ru", "en"}
         The language of the problems' wording (``describe_errors`` can word them again).
+    region : int, optional
+        For a dataset partitioned by ``region_id``: check only this region's partitions.
+    municipalities : iterable of str, optional
+        For a partitioned dataset: check only these municipalities' rows (filters pushed down
+        to the Parquet reader).
+    keep_tables : bool, default True
+        Keep the accepted rows (``report.tables``, what :func:`effmuni.load_dataset` builds
+        on). With False only the counts, problems and rejected rows are kept, so a
+        partitioned dataset is checked with memory bounded by its largest region, not the
+        country (what ``effmuni validate`` does).
 
     Returns
     -------
@@ -510,7 +523,17 @@ def validate(
     path_failed = not raws and errors.has_path_problem()
     if dirs:
         tables, rejected, counts, unusable = _validate_partitioned(
-            path, raws, dirs, errors, warnings, source, extract_date, lang, region, municipalities
+            path,
+            raws,
+            dirs,
+            errors,
+            warnings,
+            source,
+            extract_date,
+            lang,
+            region,
+            municipalities,
+            keep_tables,
         )
     else:
         if region is not None or municipalities is not None:
@@ -521,6 +544,8 @@ def validate(
         tables, rejected, counts, unusable, _ = _check_tables(
             raws, errors, warnings, source, path_failed, extract_date, lang
         )
+        if not keep_tables:
+            tables = {name: empty_table(name) for name in TABLE_ORDER}
     err = errors.frame(lang)
     if not err.empty:
         order = {t: i for i, t in enumerate(("",) + TABLE_ORDER)}
