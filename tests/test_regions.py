@@ -14,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -134,6 +135,19 @@ def test_a_killed_worker_is_replaced_and_every_region_is_computed_once(federal, 
     per_unit = rolled["index"].groupby("region_id")["municipality_id"].nunique()
     assert per_unit.loc[2] == len(here.index)
     assert set(rolled["effects_overall"]["region_id"]) <= {1, 2, 21}
+    # the national effect: the regions' effects pooled, DerSimonian-Laird by hand
+    regional = rolled["effects_overall"]
+    y, v = regional["att"].to_numpy(), regional["se"].to_numpy() ** 2
+    w = 1 / v
+    q = (w * (y - (w * y).sum() / w.sum()) ** 2).sum()
+    tau2 = max(0.0, (q - (len(y) - 1)) / (w.sum() - (w**2).sum() / w.sum()))
+    w_re = 1 / (v + tau2)
+    national = rolled["effects_national"].iloc[0]
+    assert national["n_regions"] == len(y) == 3
+    assert national["att"] == pytest.approx((w_re * y).sum() / w_re.sum(), rel=1e-9)
+    assert national["tau2"] == pytest.approx(tau2, abs=1e-12)
+    assert national["att_low"] < national["att"] < national["att_high"]
+    assert national["reduction_pct"] == pytest.approx(100 * (1 - np.exp(national["att"])))
 
 
 def test_bad_partitions_are_quarantined_and_the_rest_goes_on(federal, tmp_path):

@@ -27,6 +27,7 @@ import time
 import uuid
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..io import DataError
@@ -260,7 +261,9 @@ def national_rollup(output_dir: str | Path) -> dict[str, pd.DataFrame]:
     Each table gains a leading ``region_id`` column: ``savings`` (one row per project),
     ``pooled_municipality``, ``compliance``, ``index`` and ``scores`` (one row per
     municipality), ``pooled_region``, ``annual_region`` and ``effects_overall`` (one row per
-    region). Only these result tables are read, never the cases or service statistics.
+    region); and ``effects_national``: the regions' causal effects pooled with random effects
+    (DerSimonian–Laird τ², Hartung–Knapp–Sidik–Jonkman interval, a prediction interval for a
+    new region). Only these result tables are read, never the cases or service statistics.
     """
     out = Path(output_dir)
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in _ROLLUP_TABLES}
@@ -283,12 +286,59 @@ def national_rollup(output_dir: str | Path) -> dict[str, pd.DataFrame]:
             rolled[name] = frame[["region_id", *[c for c in frame if c != "region_id"]]]
         else:
             rolled[name] = pd.DataFrame({"region_id": pd.Series(dtype="int64")})
+    rolled["effects_national"] = _national_effect(rolled["effects_overall"])
     return rolled
+
+
+def _national_effect(regional: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """The regions' causal effects pooled: random effects with the HKSJ interval.
+
+    ``att`` is the effect on the log of the lead time, so the typical reduction is
+    ``1 - exp(att)``; the prediction interval says where a new region's effect may fall.
+    """
+    from ..savings.pooling import random_effects
+
+    columns = ["n_regions", "att", "se", "att_low", "att_high", "reduction_pct"]
+    columns += ["reduction_pct_low", "reduction_pct_high", "pi_low", "pi_high", "tau2", "i2"]
+    usable = regional.dropna(subset=["att", "se"]) if "att" in regional else regional.iloc[:0]
+    usable = usable[usable["se"] > 0] if len(usable) else usable
+    if usable.empty:
+        return pd.DataFrame(columns=columns)
+    fit = random_effects(
+        usable["att"].to_numpy(), usable["se"].to_numpy() ** 2, confidence=confidence
+    )
+    att, low, high = fit["log_ratio"], fit["low"], fit["high"]
+    row = {
+        "n_regions": len(usable),
+        "att": att,
+        "se": fit["log_ratio_se"],
+        "att_low": low,
+        "att_high": high,
+        "reduction_pct": 100 * (1 - np.exp(att)),
+        "reduction_pct_low": 100 * (1 - np.exp(high)),
+        "reduction_pct_high": 100 * (1 - np.exp(low)),
+        "pi_low": fit.get("pi_low", np.nan),
+        "pi_high": fit.get("pi_high", np.nan),
+        "tau2": fit.get("tau2", np.nan),
+        "i2": fit.get("i2", np.nan),
+    }
+    return pd.DataFrame([row], columns=columns)
 
 
 def dataset_regions(path: str | Path) -> list[int]:
     """The region ids of a dataset partitioned by ``region_id`` (empty when it is not)."""
     return sorted({int(v) for v in partition_values(Path(path) / "municipalities") if v.isdigit()})
+
+
+def _sweep(out: Path) -> None:
+    """Remove hidden temporary files and folders: never results, only what a killed task
+    (or run) was writing when it died."""
+    for folder in (out, out / "quarantine"):
+        for stale in [*folder.glob(".*.tmp"), *folder.glob(".*.old")]:
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
 
 
 def _write_index(out: Path) -> None:
@@ -397,8 +447,7 @@ def analyse_regions(
     out = Path(output_dir).resolve()
     ids = _regions_of(path, regions)
     out.mkdir(parents=True, exist_ok=True)
-    for stale in [*out.glob(".*.tmp"), *out.glob(".*.old")]:  # a killed run's leftovers
-        shutil.rmtree(stale, ignore_errors=True)
+    _sweep(out)  # what a killed run left
 
     cluster = None
     if scheduler:
@@ -452,6 +501,7 @@ def analyse_regions(
         client.close()
         if cluster is not None:
             cluster.close()
+    _sweep(out)  # what a worker killed mid-write left (its task ran again elsewhere)
     summary = pd.DataFrame([rows[rid] for rid in ids]).reindex(columns=list(REGION_COLUMNS))
     for col in ("n_municipalities", "n_projects", "n_cases", "n_rejected"):
         summary[col] = summary[col].astype("Int64")

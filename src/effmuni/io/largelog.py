@@ -39,6 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ..calendar import workdays_between
 from ..timing import case_timings
 from .errors import EventLogError
 from .eventlog import _check_tz, _detect, _read_parquet, _resolve
@@ -150,11 +151,11 @@ def case_timings_from_parquet(
     >>> from effmuni import case_timings, read_event_log
     >>> path = Path(tempfile.mkdtemp()) / "log.parquet"
     >>> read_event_log("tests/data/eventlog/running-example.xes").to_parquet(path)
-    >>> t = case_timings_from_parquet(path, memory_budget="16KiB")  # 3 buckets
+    >>> t = case_timings_from_parquet(path, memory_budget="4KiB")  # tiny: 3 buckets
     >>> t[["case_id", "n_events", "n_handoffs"]].head(3)
       case_id  n_events  n_handoffs
     0       3         9           7
-    1       2         5           4
+    1       2         5           3
     2       1         5           4
     >>> t.equals(case_timings(read_event_log(path)))
     True
@@ -206,16 +207,17 @@ def case_timings_from_parquet(
         timings = case_timings(_read_parquet(path, names, tz), calendar, **options)
         if out is None:
             return timings
-        _write_atomically(Path(out), [pa.Table.from_pandas(timings, preserve_index=False)])
+        _write_atomically(Path(out), [timings])
         return None
 
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=tmp_dir)))
         buckets = reader.partition(folder, n_buckets, batch)
-        parts = (_bucket_timings(p, calendar, options) for p in buckets)
+        parts = (_bucket_timings(p, options) for p in buckets)
         if out is None:
-            return _in_order(parts, options)
-        _write_atomically(Path(out), _ordered_tables(parts, reader.n_read, n_buckets, folder))
+            return _in_order(parts, calendar, options)
+        frames = _ordered_frames(parts, calendar, reader.n_read, n_buckets, folder)
+        _write_atomically(Path(out), frames)
     return None
 
 
@@ -408,8 +410,9 @@ class _Problems:
 # --------------------------------------------------------------------------- timings
 
 
-def _bucket_timings(path: Path, calendar, options: dict) -> tuple[pd.DataFrame, np.ndarray]:
-    """case_timings of one bucket, and the file position of each case's first event."""
+def _bucket_timings(path: Path, options: dict) -> tuple[pd.DataFrame, np.ndarray]:
+    """case_timings of one bucket (no calendar yet), and the file position of each case's
+    first event."""
     frame = pq.read_table(path).to_pandas()
     path.unlink()  # the disk is given back bucket by bucket
     if "lifecycle" in frame.columns:
@@ -417,7 +420,7 @@ def _bucket_timings(path: Path, calendar, options: dict) -> tuple[pd.DataFrame, 
         instance = frame.pop("instance") if "instance" in frame.columns else None
         frame = _pair_lifecycle(frame, lifecycle, instance)
     events = frame[list(EVENT_LOG_COLUMNS)]
-    timings = case_timings(events, calendar, **options)
+    timings = case_timings(events, **options)
     rows, case = frame["_row"].to_numpy(), events["case_id"]
     if options["as_of"] is not None:  # the cases as case_timings saw them: events until as_of
         when = timings.attrs["as_of"]
@@ -429,7 +432,29 @@ def _bucket_timings(path: Path, calendar, options: dict) -> tuple[pd.DataFrame, 
     return timings, first
 
 
-def _in_order(parts, options: dict) -> pd.DataFrame:
+def _with_workdays(timings: pd.DataFrame, bounds: tuple | None = None) -> pd.DataFrame:
+    """Add ``lead_time_workdays`` as ``case_timings(calendar="ru")`` adds it to the whole log.
+
+    The calendar counts working days from the first day of the cases given; ``bounds`` (the
+    earliest and latest timestamps of all cases) make it count from the log's first day, so
+    that some of the cases get the values of the whole log to the last bit.
+    """
+    start, end = pd.DatetimeIndex(timings["start"]), pd.DatetimeIndex(timings["end"])
+    days = np.zeros(0)
+    if len(timings):
+        if bounds is not None:
+            start, end = (
+                start.append(pd.DatetimeIndex([bounds[0]])),
+                end.append(pd.DatetimeIndex([bounds[1]])),
+            )
+        days = np.asarray(workdays_between(start, end), dtype=np.float64)[: len(timings)]
+    if "complete" in timings.columns:  # unknown for an open case, as case_timings has it
+        days[~timings["complete"].to_numpy(dtype=bool)] = np.nan
+    timings.insert(timings.columns.get_loc("wait_time_hours") + 1, "lead_time_workdays", days)
+    return timings
+
+
+def _in_order(parts, calendar, options: dict) -> pd.DataFrame:
     """The buckets' timings as one frame, cases in order of first appearance in the file."""
     frames, firsts, empty = [], [], None
     for timings, first in parts:
@@ -438,51 +463,63 @@ def _in_order(parts, options: dict) -> pd.DataFrame:
             firsts.append(first)
         elif empty is None:
             empty = timings  # the result when no bucket has a case (as_of before them all)
-    if not frames:
-        return empty
-    attrs = dict(frames[0].attrs)
-    if "as_of" in attrs and options["as_of"] is None:  # the latest timestamp of the log
-        attrs["as_of"] = max(f.attrs["as_of"] for f in frames)
-    order = np.argsort(np.concatenate(firsts), kind="stable")
-    out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    out = out.take(order).reset_index(drop=True)
-    out.attrs = attrs
-    return out
+    if frames:
+        attrs = dict(frames[0].attrs)
+        if "as_of" in attrs and options["as_of"] is None:  # the latest timestamp of the log
+            attrs["as_of"] = max(f.attrs["as_of"] for f in frames)
+        order = np.argsort(np.concatenate(firsts), kind="stable")
+        out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        out = out.take(order).reset_index(drop=True)
+        out.attrs = attrs
+    else:
+        out = empty
+    return _with_workdays(out) if calendar else out
 
 
-def _ordered_tables(parts, n_events: int, n_ranges: int, folder: Path) -> Iterator[pa.Table]:
-    """The buckets' timings as tables in order of first appearance, a range at a time.
+def _ordered_frames(
+    parts, calendar, n_events: int, n_ranges: int, folder: Path
+) -> Iterator[pd.DataFrame]:
+    """The buckets' timings in order of first appearance, a range of the file at a time.
 
-    Each bucket's cases go to ``n_ranges`` files by the position of their first event (a
-    range of the file each); a range is then small enough to sort in memory.
+    Each bucket's cases go to ``n_ranges`` files by the position of their first event in the
+    file; a range is then small enough to be sorted in memory. The first frame yielded is
+    empty: it gives the columns, also for a log without cases.
     """
     paths = [folder / f"range-{r:03d}.parquet" for r in range(n_ranges)]
     writers: list[pq.ParquetWriter | None] = [None] * n_ranges
-    empty = None
+    empty, low, high = None, [], []
     with ExitStack() as stack:
         for timings, first in parts:
-            table = pa.Table.from_pandas(timings, preserve_index=False)
-            empty = table.slice(0, 0) if empty is None else empty
-            table = table.append_column("_first", pa.array(first, pa.int64()))
-            where = first * n_ranges // max(n_events, 1)
+            empty = timings.iloc[:0] if empty is None else empty
+            if not len(timings):
+                continue
+            low.append(min(timings["start"].min(), timings["end"].min()))
+            high.append(max(timings["start"].max(), timings["end"].max()))
+            table = pa.Table.from_pandas(timings.assign(_first=first), preserve_index=False)
+            where = first * n_ranges // n_events
             for r in np.unique(where):
                 if writers[r] is None:
                     writers[r] = stack.enter_context(pq.ParquetWriter(paths[r], table.schema))
                 writers[r].write_table(table.filter(pa.array(where == r)))
-    yield empty  # the schema, also for a log without cases
+    yield _with_workdays(empty.copy()) if calendar else empty
+    bounds = (min(low), max(high)) if low else None
     for path, writer in zip(paths, writers, strict=True):
         if writer is not None:
-            table = pq.read_table(path)
+            frame = pq.read_table(path).to_pandas()
             path.unlink()
-            yield table.sort_by("_first").drop_columns("_first")
+            frame = frame.sort_values("_first").drop(columns="_first").reset_index(drop=True)
+            yield _with_workdays(frame, bounds) if calendar else frame
 
 
-def _write_atomically(out: Path, tables) -> None:
-    """Write the tables (the first gives the schema) to ``out`` through a partial file."""
+def _write_atomically(out: Path, frames) -> None:
+    """Write the frames (the first gives the schema) to ``out`` through a partial file."""
     partial = out.with_name(f".{out.name}.partial")
+    writer = None
     try:
-        writer = None
-        for table in tables:
+        for frame in frames:
+            frame = frame.copy(deep=False)
+            frame.attrs = {}  # as_of and note are not written
+            table = pa.Table.from_pandas(frame, preserve_index=False)
             if writer is None:
                 writer = pq.ParquetWriter(partial, table.schema)
             if table.num_rows:
@@ -490,6 +527,8 @@ def _write_atomically(out: Path, tables) -> None:
         writer.close()
         os.replace(partial, out)
     finally:
+        if writer is not None:
+            writer.close()
         partial.unlink(missing_ok=True)
 
 

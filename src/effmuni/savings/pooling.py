@@ -31,6 +31,7 @@ from ._common import _by_columns
 
 __all__ = [
     "ATTAINMENT_COLUMNS",
+    "random_effects",
     "POOL_COLUMNS",
     "REDUCTION_COLUMNS",
     "pool_savings",
@@ -138,6 +139,34 @@ def _random_effects(
         notes.append(f"fewer than {MIN_PI} projects: no prediction interval")
     out["note"] = "; ".join(notes)
     return out
+
+
+def random_effects(
+    effect: np.ndarray, variance: np.ndarray, *, confidence: float = 0.95
+) -> dict[str, float]:
+    """Random-effects pooling of independent estimates: DerSimonian–Laird τ² (truncated at
+    zero), Hartung–Knapp–Sidik–Jonkman interval, prediction interval from three estimates.
+
+    What :func:`pool_savings` does to project log ratios, for any estimates with known
+    variances (the regions' causal effects in :func:`effmuni.national_rollup`, say).
+
+    Returns
+    -------
+    dict
+        ``log_ratio`` (the pooled mean), ``log_ratio_se``, ``low``, ``high``, ``tau2``,
+        ``i2``, ``q``, ``q_pvalue``, ``pi_low``, ``pi_high`` (when there are three or more),
+        ``note``.
+
+    Examples
+    --------
+    >>> from effmuni.savings.pooling import random_effects
+    >>> r = random_effects(np.array([-0.3, -0.3, -0.3]), np.array([0.01, 0.02, 0.01]))
+    >>> round(r["log_ratio"], 6), r["tau2"]
+    (-0.3, 0.0)
+    """
+    effect = np.asarray(effect, dtype="float64")
+    variance = np.asarray(variance, dtype="float64")
+    return _random_effects(effect, variance, confidence=confidence, method_re="dl", hksj=True)
 
 
 def _projects_prediction(lr: np.ndarray, confidence: float) -> tuple[float, float]:
