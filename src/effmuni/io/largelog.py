@@ -9,13 +9,17 @@ growing with the file:
    names, time zones and text rules, with its helpers) and checked. Problems are gathered over
    the whole file and reported as ``read_event_log`` reports them: the same message, counts and
    first records;
-2. the events are hash-partitioned by case id into B buckets, spilled to temporary Parquet
-   files, each event keeping its position in the file. B comes from the number of events,
-   their size in memory (measured on the first rows) and the budget; when B is 1 the file is
-   simply read as ``read_event_log`` reads it;
+2. the events are hash-partitioned by case id into B buckets, spilled to temporary files
+   (Arrow IPC streams, lz4-compressed: a Parquet writer would keep the metadata of every row
+   group written until closed, growing with the file), each event keeping its position in
+   the file. B comes from the number of events, their size in memory (measured on the first
+   rows) and the budget; when B is 1 the file is simply read as ``read_event_log`` reads it;
 3. each bucket holds whole cases, in file order: lifecycle start/complete pairs are merged in
    it and :func:`effmuni.timing.case_timings` runs on it. The results are put back in order of
-   the cases' first appearance in the file, as ``case_timings`` orders them for the whole log.
+   the cases' first appearance in the file, as ``case_timings`` orders them for the whole log
+   (with ``out=``, through files by ranges of that position, each sorted in memory). Working
+   days (``calendar="ru"``) are counted last, over the span of the whole log: counted bucket by
+   bucket they would differ in the last bit.
 
 Here :mod:`effmuni.io` hands its rows straight to :mod:`effmuni.timing` (the one place it
 does): the log as a whole never exists in memory. The temporary files are removed at the end,
@@ -61,14 +65,15 @@ __all__ = ["case_timings_from_parquet"]
 _logger = logging.getLogger(__name__)
 
 #: memory of case_timings on a bucket (read, converted, worked on), per byte of its events
-_BUCKET_FACTOR = 4.0
+_BUCKET_FACTOR = 5.0
 #: memory of converting and partitioning a batch, per byte of its converted events
-_BATCH_FACTOR = 6.0
+_BATCH_FACTOR = 8.0
 _PROBE_ROWS = 65_536  # rows converted first, to measure an event's size in memory
 _FALLBACK_ROW_BYTES = 512.0  # when the first rows cannot be converted (the file is bad)
 _MIN_BATCH, _MAX_BATCH = 1_024, 1 << 20
 _MAX_BUCKETS = 512  # open files at once; beyond ~500 x the budget a bucket outgrows it
 _IO_BUFFER = 1 << 22  # pages are read through a 4 MiB buffer, not a row group at a time
+_SPILL = pa.ipc.IpcWriteOptions(compression="lz4")
 _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
 _UNITS |= {f"{p}{s}": 2 ** (10 * i) for i, p in enumerate("kmgt", 1) for s in ("", "ib")}
 #: read_event_log's checks, in its order: the first that fails is reported
@@ -101,7 +106,7 @@ def case_timings_from_parquet(
 
     The result is ``case_timings(read_event_log(path, ...), calendar, as_of=...,
     end_activities=...)``, computed without holding the log in memory: the file is streamed,
-    its events are split by case into buckets written to temporary Parquet files, and
+    its events are split by case into buckets written to temporary files, and
     :func:`~effmuni.timing.case_timings` runs on one bucket at a time (see the module
     documentation). Use it for logs of tens or hundreds of millions of events.
 
@@ -119,13 +124,14 @@ def case_timings_from_parquet(
     as_of, end_activities : optional
         As for :func:`~effmuni.timing.case_timings`.
     memory_budget : int or str, default "1GiB"
-        Memory the work may use beyond the result itself, in bytes or as a size such as
-        ``"1GiB"``, ``"512MiB"`` or ``"2GB"``. It sets the number of buckets (at most 512) and
-        the size of the batches read. A single case is never split, so one huge case may
-        exceed it.
+        Memory the work may use, in bytes or as a size such as ``"1GiB"``, ``"512MiB"`` or
+        ``"2GB"``: besides it, the result and about 100 MB for reading Parquet. It sets the
+        number of buckets (at most 512) and the size of the batches read. A single case is
+        never split, so one huge case may exceed it.
     tmp_dir : str or Path, optional
-        Where the temporary files go (default: the system's temporary folder). They take
-        about the size of the file again, and are removed at the end, also on error.
+        Where the temporary files go (default: the system's temporary folder). They take up
+        to about twice the size of the file, and are removed as they are used, also on
+        error.
     out : str or Path, optional
         Write the timings to this Parquet file (in the same row order, written a part at a
         time) and return None, instead of returning them: then the memory does not grow with
@@ -188,36 +194,31 @@ def case_timings_from_parquet(
         header = parquet.schema_arrow.names
     except Exception as e:  # pyarrow raises several types for corrupt files
         raise EventLogError(f"{path.name} is not a readable Parquet file ({e})") from None
-    found = _with_lifecycle(_resolve(header, names, path.name), header)
-    reader = _Reader(parquet, path.name, found, tz)
-
-    n_events = parquet.metadata.num_rows
-    per_event = reader.bytes_per_event()
-    n_buckets = min(_MAX_BUCKETS, math.ceil(n_events * per_event * _BUCKET_FACTOR / budget))
-    batch = int(np.clip(budget / (max(per_event, 1.0) * _BATCH_FACTOR), _MIN_BATCH, _MAX_BATCH))
-    _logger.info(
-        "%s: %d events of about %.0f bytes, %d buckets, batches of %d events",
-        path.name,
-        n_events,
-        per_event,
-        n_buckets,
-        batch,
-    )
-    if n_buckets <= 1:  # it fits: read as read_event_log reads it
-        timings = case_timings(_read_parquet(path, names, tz), calendar, **options)
-        if out is None:
-            return timings
-        _write_atomically(Path(out), [timings])
-        return None
-
-    with ExitStack() as stack:
-        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=tmp_dir)))
-        buckets = reader.partition(folder, n_buckets, batch)
-        parts = (_bucket_timings(p, options) for p in buckets)
-        if out is None:
-            return _in_order(parts, calendar, options)
-        frames = _ordered_frames(parts, calendar, reader.n_read, n_buckets, folder)
-        _write_atomically(Path(out), frames)
+    with parquet:
+        found = _with_lifecycle(_resolve(header, names, path.name), header)
+        reader = _Reader(parquet, path.name, found, tz)
+        n_events = parquet.metadata.num_rows
+        per_event = reader.bytes_per_event()
+        n_buckets = min(_MAX_BUCKETS, math.ceil(n_events * per_event * _BUCKET_FACTOR / budget))
+        batch = budget / (max(per_event, 1.0) * _BATCH_FACTOR)
+        batch = int(np.clip(batch, _MIN_BATCH, _MAX_BATCH))
+        _logger.info(
+            "%s: %d events of about %.0f bytes, %d buckets, batches of %d events",
+            *(path.name, n_events, per_event, n_buckets, batch),
+        )
+        if n_buckets <= 1:  # it fits: read as read_event_log reads it
+            timings = case_timings(_read_parquet(path, names, tz), calendar, **options)
+            if out is None:
+                return timings
+            _write_atomically(Path(out), [timings])
+            return None
+        with tempfile.TemporaryDirectory(prefix="effmuni-", dir=tmp_dir) as folder:
+            buckets = reader.partition(Path(folder), n_buckets, batch)
+            parts = (_bucket_timings(p, options) for p in buckets)
+            if out is None:
+                return _in_order(parts, calendar, options)
+            frames = _ordered_frames(parts, calendar, reader.n_read, n_buckets, Path(folder))
+            _write_atomically(Path(out), frames)
     return None
 
 
@@ -324,14 +325,14 @@ class _Reader:
         return pd.DataFrame(events, copy=False)
 
     def partition(self, folder: Path, n_buckets: int, batch: int) -> list[Path]:
-        """Spill the events to ``n_buckets`` Parquet files by a hash of the case id.
+        """Spill the events to ``n_buckets`` temporary files by a hash of the case id.
 
         Every bucket holds whole cases, their events in file order. Raises the problems of
         the file (once it has been read to the end, to count them as read_event_log does).
         """
         problems = _Problems(self.name, self.columns)
-        paths = [folder / f"bucket-{b:03d}.parquet" for b in range(n_buckets)]
-        writers: list[pq.ParquetWriter | None] = [None] * n_buckets
+        paths = [folder / f"bucket-{b:03d}.arrows" for b in range(n_buckets)]
+        writers: list[pa.ipc.RecordBatchStreamWriter | None] = [None] * n_buckets
         schema = None
         with ExitStack() as stack:
             for table in self.batches(batch):
@@ -351,7 +352,7 @@ class _Reader:
                 ends = np.cumsum(counts)
                 for b in np.flatnonzero(counts):
                     if writers[b] is None:
-                        writers[b] = stack.enter_context(pq.ParquetWriter(paths[b], schema))
+                        writers[b] = _spill_writer(stack, paths[b], schema)
                     writers[b].write_table(spill.slice(ends[b] - counts[b], counts[b]))
         error = problems.error()
         if error is not None:
@@ -361,7 +362,9 @@ class _Reader:
 
 class _Problems:
     """What is wrong with the file, gathered batch by batch and worded at the end as
-    read_event_log words it for the whole file (the same counts and first records)."""
+    read_event_log words it for the whole file (the same counts and first records; the
+    wording is that of io.logframe and io.eventlog, and tests/test_largelog.py holds the two
+    messages equal)."""
 
     def __init__(self, name: str, columns: list[str]):
         self.name, self.columns = name, columns
@@ -413,8 +416,7 @@ class _Problems:
 def _bucket_timings(path: Path, options: dict) -> tuple[pd.DataFrame, np.ndarray]:
     """case_timings of one bucket (no calendar yet), and the file position of each case's
     first event."""
-    frame = pq.read_table(path).to_pandas()
-    path.unlink()  # the disk is given back bucket by bucket
+    frame = _read_spill(path).to_pandas()
     if "lifecycle" in frame.columns:
         lifecycle = frame.pop("lifecycle")
         instance = frame.pop("instance") if "instance" in frame.columns else None
@@ -469,6 +471,7 @@ def _in_order(parts, calendar, options: dict) -> pd.DataFrame:
             attrs["as_of"] = max(f.attrs["as_of"] for f in frames)
         order = np.argsort(np.concatenate(firsts), kind="stable")
         out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        frames.clear()  # at most two copies of the result at a time
         out = out.take(order).reset_index(drop=True)
         out.attrs = attrs
     else:
@@ -485,8 +488,8 @@ def _ordered_frames(
     file; a range is then small enough to be sorted in memory. The first frame yielded is
     empty: it gives the columns, also for a log without cases.
     """
-    paths = [folder / f"range-{r:03d}.parquet" for r in range(n_ranges)]
-    writers: list[pq.ParquetWriter | None] = [None] * n_ranges
+    paths = [folder / f"range-{r:03d}.arrows" for r in range(n_ranges)]
+    writers: list[pa.ipc.RecordBatchStreamWriter | None] = [None] * n_ranges
     empty, low, high = None, [], []
     with ExitStack() as stack:
         for timings, first in parts:
@@ -499,16 +502,34 @@ def _ordered_frames(
             where = first * n_ranges // n_events
             for r in np.unique(where):
                 if writers[r] is None:
-                    writers[r] = stack.enter_context(pq.ParquetWriter(paths[r], table.schema))
+                    writers[r] = _spill_writer(stack, paths[r], table.schema)
                 writers[r].write_table(table.filter(pa.array(where == r)))
     yield _with_workdays(empty.copy()) if calendar else empty
     bounds = (min(low), max(high)) if low else None
     for path, writer in zip(paths, writers, strict=True):
         if writer is not None:
-            frame = pq.read_table(path).to_pandas()
-            path.unlink()
+            frame = _read_spill(path).to_pandas()
             frame = frame.sort_values("_first").drop(columns="_first").reset_index(drop=True)
             yield _with_workdays(frame, bounds) if calendar else frame
+
+
+def _spill_writer(stack: ExitStack, path: Path, schema: pa.Schema):
+    """A temporary file of record batches, closed with ``stack``.
+
+    An Arrow IPC stream, lz4-compressed: unlike a Parquet writer, which keeps the metadata of
+    every row group it has written until it is closed, it keeps nothing per batch written,
+    so that memory stays flat however many batches go into however many buckets.
+    """
+    sink = stack.enter_context(pa.OSFile(str(path), "wb"))
+    return stack.enter_context(pa.ipc.new_stream(sink, schema, options=_SPILL))
+
+
+def _read_spill(path: Path) -> pa.Table:
+    """A temporary file read back in one piece, then removed (disk given back as we go)."""
+    with pa.OSFile(str(path)) as source:
+        table = pa.ipc.open_stream(source).read_all()
+    path.unlink()
+    return table.combine_chunks()
 
 
 def _write_atomically(out: Path, frames) -> None:
