@@ -9,6 +9,7 @@
 - :mod:`~effmuni.io.parquet`: Parquet as pyarrow reads it made safe for pandas (text checked
   for UTF-8, damaged pandas metadata ignored), shared by the three Parquet readers;
 - :mod:`~effmuni.io.partitioned`: tables partitioned by region, read lazily;
+- :mod:`~effmuni.io.largelog`: case timings of a Parquet event log larger than memory;
 - :mod:`~effmuni.io.errors`: one error hierarchy rooted at :class:`DataError`.
 """
 
