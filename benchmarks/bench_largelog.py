@@ -37,26 +37,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from bench_io import ACTIVITIES  # the same activity names as the 1M-event CSV log
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "_data"
 SEED = 2024
 CHUNK = 1_000_000
-ACTIVITIES = [
-    "Регистрация заявления",
-    "Проверка комплектности",
-    "Межведомственный запрос",
-    "Получение ответа",
-    "Проверка документов",
-    "Выезд на место",
-    "Подготовка проекта решения",
-    "Согласование",
-    "Подписание",
-    "Выдача результата",
-    "Возврат на доработку",
-    "Уведомление заявителя",
-]
-
 
 # --------------------------------------------------------------------------- data
 
