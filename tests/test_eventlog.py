@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import gzip
+import io
 import tempfile
 from collections import defaultdict, deque
 from pathlib import Path
@@ -535,3 +536,133 @@ def test_no_pandas_traceback_for_garbage(tmp_path):
         path.write_bytes(head + rng.bytes(3000))
         with pytest.raises(EventLogError):
             read_event_log(path)
+
+
+# --------------------------------------------------------------------------- XES fast path
+
+_PLAIN = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    "<!-- written by a program -->\n"
+    '<log xes.version="1849.2016" xmlns="http://www.xes-standard.org/">\n'
+    ' <extension name="Concept" prefix="concept" uri="http://www.xes-standard.org/concept.xesext"/>\n'
+    " <trace>\n"
+    '  <string key="concept:name" value="Дело-1"/>\n'
+    "  <event>\n"
+    '   <string key="concept:name" value="Регистрация"/>\n'
+    '   <string key="org:resource" value="Иванова"/>\n'
+    '   <date key="time:timestamp" value="2024-04-26T09:00:00+03:00"/>\n'
+    "  </event>\n"
+    "  <event>\n"
+    '   <string key="concept:name" value="Решение"/>\n'
+    '   <date key="time:timestamp" value="2024-04-27T15:30:00.000+03:00"/>\n'
+    "  </event>\n"
+    " </trace>\n"
+    "</log>\n"
+)
+_SLOTS = {"concept:name": 0, "time:timestamp": 1, "start_timestamp": 2, "org:resource": 3}
+_REG = '<string key="concept:name" value="Регистрация"/>'
+
+
+def _plain_parts(data: bytes, chunk_bytes: int | None = None) -> list:
+    from effmuni.io.xesfast import plain_xes_parts
+
+    stream = io.BytesIO(data)
+    return list(plain_xes_parts(stream, _SLOTS, 4, "concept:name", chunk_bytes=chunk_bytes))
+
+
+def _read_both(path: Path) -> list:
+    from effmuni.io.xes import read_xes
+
+    outcomes = []
+    for fast in (True, False):
+        try:
+            outcomes.append(read_xes(path, False, {}, "Europe/Moscow", fast=fast))
+        except EventLogError as e:
+            outcomes.append(str(e))
+    return outcomes
+
+
+@pytest.mark.parametrize("chunk_bytes", [None, 1, 40])
+def test_plain_xes_is_read_by_the_fast_path(tmp_path, chunk_bytes):
+    parts = _plain_parts(_PLAIN.encode(), chunk_bytes)
+    assert [name for p in parts for name in p.trace_names] == ["Дело-1"]
+    assert sum(len(p.trace) for p in parts) == 2
+    fast, slow = _read_both(write(tmp_path / "log.xes", _PLAIN))
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast["activity"].tolist() == ["Регистрация", "Решение"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("<event>\n   <string", "<event>\n   <!-- x --><string"),  # a comment among events
+        ("Решение", "Решение &amp; отказ"),  # an entity reference
+        ("Решение", "Реш&#1077;ние"),  # a character reference
+        ("Решение", "Решение > отказа"),  # '>' in a value
+        ("Решение", "Решение\tотказ"),  # a tab in a value: XML reads it as a space
+        ("Решение", "Решение\nотказ"),  # a line break in a value
+        ("Решение", "Решение\x01"),  # a control character: not XML
+        ("Решение", "Решение\ufffe"),  # not an XML character
+        (_REG, _REG.replace('"', "'")),  # single quotes
+        (_REG, '<string value="Регистрация" key="concept:name"/>'),  # value before key
+        (_REG, '<string key="concept:name" value="Регистрация" id="1"/>'),  # another attribute
+        (_REG, '<string key="concept:name" value="Регистрация"><int key="n" value="1"/></string>'),
+        (_REG, '<list key="l"><values/></list>' + _REG),  # a list
+        (_REG, '<xes:string key="concept:name" value="Регистрация"/>'),  # a prefix
+        (_REG, _REG + "text"),  # text between elements
+        (_REG, _REG + "<![CDATA[<event>]]>"),  # CDATA
+        (_REG, _REG + "<?pi x?>"),  # a processing instruction
+        (_REG, '<event key="concept:name" value="x"/>' + _REG),  # an empty event for pyexpat
+        (
+            '  <event>\n   <string key="concept:name" value="Решение"',
+            '  <event id="2">\n   <string key="concept:name" value="Решение"',
+        ),  # fmt: skip
+        ("  </event>\n </trace>", "  </event>\n  <event/>\n </trace>"),  # a self-closing event
+        (" <trace>", " <trace id='1'>"),  # a trace with attributes
+        ("</log>\n", "</log>\n<!-- end -->\n<log/>"),  # junk after the log
+        ("</log>\n", ""),  # truncated
+        ("<log ", "<!DOCTYPE log [<!ENTITY e 'x'>]>\n<log "),  # a DOCTYPE
+        ("<log ", "<xes:log xmlns:xes='x' "),  # a prefixed root
+        ('encoding="UTF-8"', 'encoding="windows-1251"'),  # another encoding
+        (" <trace>", " <global scope='trace'>\n <trace>"),  # a trace inside another element
+        ("<!-- written by a program -->", "<!-- <trace> -->"),  # a <trace> in a comment
+        (" </trace>\n</log>", " </trace>\n <trace><event/></trace>\n</log>"),
+    ],
+)
+def test_xes_the_fast_path_does_not_handle_is_read_by_pyexpat(tmp_path, old, new):
+    from effmuni.io.xesfast import NotPlainXes
+
+    assert old in _PLAIN
+    text = _PLAIN.replace(old, new, 1)
+    data = text.encode("cp1251" if "windows-1251" in text else "utf-8")
+    with pytest.raises(NotPlainXes):
+        _plain_parts(data)
+    path = tmp_path / "log.xes"
+    path.write_bytes(data)
+    fast, slow = _read_both(path)
+    if isinstance(slow, str):
+        assert fast == slow
+    else:
+        pd.testing.assert_frame_equal(fast, slow)
+
+
+def test_xes_not_utf8_in_a_plain_file_is_left_to_pyexpat(tmp_path):
+    from effmuni.io.xesfast import NotPlainXes
+
+    data = _PLAIN.encode().replace("Решение".encode(), b"\xd0\xd0")
+    with pytest.raises(NotPlainXes):
+        _plain_parts(data)
+    path = tmp_path / "log.xes"
+    path.write_bytes(data)
+    raises(path, "broken XES at line 13")
+    assert len(set(_read_both(path))) == 1
+
+
+def test_xes_problems_found_after_the_fast_path_name_lines(tmp_path):
+    # a plain file whose values are wrong: read fast, then again by pyexpat for the message
+    text = _PLAIN.replace("2024-04-27T15:30:00.000+03:00", "2024-04-32")
+    raises(write(tmp_path / "bad.xes", text), "1 event with an unparseable", "event at line 12")
+    named = _PLAIN[_PLAIN.index(" <trace>") : _PLAIN.index("</log>")]
+    text = _PLAIN.replace("</log>", named.replace("Дело-1", "Дело-2"), 1) + "</log>\n"
+    text = text.replace('<string key="concept:name" value="Дело-1"/>', "", 1)
+    raises(write(tmp_path / "unnamed.xes", text), "1 trace without a 'concept:name'", "line 5")

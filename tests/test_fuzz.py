@@ -650,6 +650,109 @@ def test_random_xes_documents(body, gz, declare):
         read_log(_write(path, gzip.compress(payload) if gz else payload))
 
 
+# The fast path for plain XES (effmuni.io.xesfast) must read exactly as pyexpat does.
+_PLAIN_CHAR = st.characters(
+    min_codepoint=32, exclude_categories=("Cs",), exclude_characters='"&<>\ufffe\uffff'
+)
+_PLAIN_VALUE = st.one_of(
+    st.text(_PLAIN_CHAR, max_size=12),
+    st.sampled_from(
+        ["2024-05-06T09:00:00+03:00", "2024-05-06T10:30:00.123Z", "2024-05-06 11:00",
+         "06.05.2024 12:00", "2024-05-32T00:00:00+03:00", "start", "complete", " Start ",
+         "schedule", "i1", "i2", "Регистрация", "Решение", ""]
+    ),
+)  # fmt: skip
+_PLAIN_KEY = st.one_of(st.sampled_from(_XES_KEYS), st.text(_PLAIN_CHAR, max_size=8))
+
+
+@st.composite
+def plain_xes(draw, value=_PLAIN_VALUE) -> str:
+    """A random XES document in the plain form of the fast path (unless ``value`` draws text
+    that needs escaping): random layout, keys, repeated keys, trace attributes anywhere."""
+    nl = draw(st.sampled_from(["\n", "\r\n", "", " "]))
+    ind = draw(st.sampled_from(["", " ", "\t"]))
+
+    def attr() -> str:
+        tag = draw(st.sampled_from(["string", "date", "int", "float", "boolean", "id", "x-y"]))
+        close = draw(st.sampled_from(["/>", " />", "\n/>"]))
+        sep = draw(st.sampled_from([" ", "\n", "\t"]))
+        return (
+            f"<{tag} key={quoteattr(draw(_PLAIN_KEY))}{sep}value={quoteattr(draw(value))}{close}"
+        )
+
+    head = draw(
+        st.sampled_from(["", '<?xml version="1.0" encoding="UTF-8"?>', "<?xml version='1.0'?>"])
+    )
+    head += draw(st.sampled_from(["", "<!-- OpenXES -->", "<?pi <trace> ?>"])) + nl
+    head += '<log xes.version="1.0" xmlns="http://www.xes-standard.org/">' + nl
+    head += draw(st.sampled_from(["", '<global scope="trace"><string key="concept:name" value="x"/></global>',
+                                  '<classifier name="A" keys="concept:name"/><!-- <trace> -->']))  # fmt: skip
+    out = [head]
+    for _ in range(draw(st.integers(0, 4))):
+        items = [ind + attr() for _ in range(draw(st.integers(0, 2)))]
+        for _ in range(draw(st.integers(0, 4))):
+            event = [2 * ind + attr() for _ in range(draw(st.integers(0, 5)))]
+            items.insert(
+                draw(st.integers(0, len(items))), nl.join(["<event>", *event, "</event>"])
+            )
+        out.append(nl.join(["<trace>", *items, "</trace>"]))
+        if draw(st.booleans()):
+            out.append(attr())  # a log attribute between traces
+    out.append("</log>" + draw(st.sampled_from(["", "\n", " \r\n"])))
+    return nl.join(out)
+
+
+def _fast_and_expat(path: Path, gz: bool, names: dict[str, str]):
+    from effmuni.io.xes import read_xes
+
+    outcomes = []
+    for fast in (True, False):
+        try:
+            outcomes.append(read_xes(path, gz, names, "Europe/Moscow", fast=fast))
+        except em.EventLogError as e:
+            outcomes.append(str(e))
+    return outcomes
+
+
+@CHEAP
+@given(
+    doc=plain_xes(st.one_of(_PLAIN_VALUE, CELL)),
+    gz=st.booleans(),
+    names=st.sampled_from([{}, {"case": "case:x", "activity": "x", "resource": "start"}]),
+    chunk=st.sampled_from([None, 16, 100]),
+)
+def test_the_fast_xes_path_reads_as_pyexpat(doc, gz, names, chunk):
+    from unittest import mock
+
+    from effmuni.io import xesfast
+
+    payload = doc.encode("utf-8", errors="surrogatepass")
+    with scratch() as tmp, mock.patch.object(xesfast, "CHUNK_BYTES", chunk or xesfast.CHUNK_BYTES):
+        path = _write(
+            Path(tmp) / ("log.xes.gz" if gz else "log.xes"),
+            gzip.compress(payload) if gz else payload,
+        )
+        fast, slow = _fast_and_expat(path, gz, names)
+    if isinstance(slow, str):
+        assert fast == slow
+    else:
+        pd.testing.assert_frame_equal(fast, slow)
+
+
+@CHEAP
+@given(doc=plain_xes(), chunk=st.sampled_from([None, 1, 50]))
+def test_plain_xes_takes_the_fast_path(doc, chunk):
+    from effmuni.io.xesfast import plain_xes_parts
+
+    # a <trace> in a comment or instruction of the prolog sends the file to pyexpat
+    assume("<!-- <trace>" not in doc and "<?pi <trace>" not in doc and "<trace>" in doc)
+    slots = {"concept:name": 0, "time:timestamp": 1, "start_timestamp": 2, "org:resource": 3}
+    stream = io.BytesIO(doc.encode("utf-8"))
+    parts = list(plain_xes_parts(stream, slots, 4, "concept:name", chunk_bytes=chunk))
+    assert sum(len(p.trace_names) for p in parts) == doc.count("<trace>")
+    assert sum(len(p.trace) for p in parts) == doc.count("<event>")
+
+
 def test_profiles_are_registered():
     fuzz = settings.get_profile("fuzz")
     assert fuzz.max_examples == int(os.environ.get("FUZZ_EXAMPLES", "2000"))

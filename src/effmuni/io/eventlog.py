@@ -49,8 +49,11 @@ Reading speed
     and resources dictionary-encoded (their codes are kept for
     :func:`effmuni.timing.case_timings`; the result holds plain text); other timestamp
     forms and mixed offsets are parsed afterwards with vectorised pandas code (slower).
-    XES is streamed with :mod:`pyexpat`, a batch of events at a time: memory does not grow
-    with the file beyond the result itself.
+    XES is streamed a part at a time, so memory does not grow with the file beyond the
+    result: a file in the plain form most programs write (self-closing ``key``/``value``
+    attributes, no comments or references after the prolog: :mod:`effmuni.io.xesfast`) by a
+    vectorised reader, any other file, and any file with a problem to name, by :mod:`pyexpat`,
+    with the same result.
 
 Bad input raises :class:`EventLogError` (a :class:`DataError`) naming the file and the
 problem: a missing column (with the near miss that was probably meant), unparseable or

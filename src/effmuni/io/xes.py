@@ -1,8 +1,11 @@
-"""Streaming IEEE 1849 XES (also ``.xes.gz``) event logs with :mod:`pyexpat`.
+"""Streaming IEEE 1849 XES (also ``.xes.gz``) event logs.
 
 Events are read a batch at a time and converted to compact arrays, so memory does not grow
-with the file beyond the result itself. The rules for names, time zones and lifecycle pairing
-are those of :mod:`effmuni.io.eventlog`.
+with the file beyond the result itself. A file in the plain form of :mod:`effmuni.io.xesfast`
+is read by that vectorised fast path; any other file with :mod:`pyexpat`, and so is a plain
+file in which a problem is found (missing or unparseable values, unnamed traces), so that the
+message names its lines. The rules for names, time zones and lifecycle pairing are those of
+:mod:`effmuni.io.eventlog`.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from .logframe import (
     _to_time,
 )
 from .text import near_miss
+from .xesfast import NotPlainXes, PlainPart, plain_xes_parts
 
 __all__ = ["read_xes"]
 
@@ -43,6 +47,7 @@ _XES_DEFAULTS = {
     "start_timestamp": "start_timestamp",
     "resource": "org:resource",
 }
+_SLOTS = 6  # event values kept: activity, timestamp, start, resource, lifecycle, instance
 _XES_BATCH = 16_384  # events converted to arrays at a time while streaming XES
 _XES_COLUMNS = (
     "trace",
@@ -153,7 +158,7 @@ class _XesStream:
                 ends.clear()
             if depth == 2 and parent_is_trace:
                 if name == "event" or name.rpartition(":")[2] == "event":
-                    cur = [None] * 6
+                    cur = [None] * _SLOTS
                     line = parser.CurrentLineNumber
                     in_event = True
                     n = 0
@@ -256,33 +261,40 @@ class _XesStream:
             return
         cols = list(zip(*self.batch, strict=True))
         self.batch.clear()
+        values = [pa.array(cols[k], type=pa.large_string()) for k in range(2, 8)]
+        self.add(np.asarray(cols[0], dtype=np.int64), np.asarray(cols[1], dtype=np.int64), values)
+
+    def add(self, trace: np.ndarray, line: np.ndarray, values: list[pa.Array]) -> None:
+        """Convert events to arrays: their trace numbers and lines, and the Arrow text of each
+        slot (activity, timestamp, start timestamp, resource, lifecycle, instance)."""
         offset = self.n_events
-        n = len(cols[0])
+        n = len(trace)
         self.n_events += n
         parts = self.parts
-        parts["trace"].append(np.asarray(cols[0], dtype=np.int64))
-        parts["line"].append(np.asarray(cols[1], dtype=np.int64))
-        parts["activity"].append(pa.array(cols[2], type=pa.large_string()))
-        parts["resource"].append(pa.array(cols[5], type=pa.large_string()))
-        parts["lifecycle"].append(_transitions(cols[6], self.transitions))
-        if cols[7].count(None) == n:
+        parts["trace"].append(trace)
+        parts["line"].append(line)
+        parts["activity"].append(values[0])
+        parts["resource"].append(values[3])
+        parts["lifecycle"].append(_transitions(values[4], self.transitions))
+        instance = values[5]
+        if instance.null_count == n:
             parts["instance"].append(np.full(n, -1, dtype=np.int32))
-        else:
+        else:  # codes in order of first appearance
+            coded = instance.dictionary_encode()
             codes = self.instances
+            table = [codes.setdefault(v, len(codes)) for v in coded.dictionary.to_pylist()]
+            table = np.array([*table, -1], dtype=np.int32)  # last: missing
             parts["instance"].append(
-                np.array(
-                    [-1 if v is None else codes.setdefault(v, len(codes)) for v in cols[7]],
-                    dtype=np.int32,
-                )
+                table[coded.indices.fill_null(len(table) - 1).to_numpy(zero_copy_only=False)]
             )
-        for role, k in (("timestamp", 3), ("start_timestamp", 4)):
+        for role, k in (("timestamp", 1), ("start_timestamp", 2)):
             try:  # the usual case, all xs:dateTime with offsets (or none): cast in one go
-                utc = pa.array(cols[k], type=pa.string()).cast(pa.timestamp("us", tz="UTC"))
+                utc = values[k].cast(pa.timestamp("us", tz="UTC"))
                 parts[role].append(utc.to_numpy(zero_copy_only=False))
                 continue
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 pass
-            raw = pd.Series(cols[k], dtype=object)
+            raw = pd.Series(values[k].to_pylist(), dtype=object)
             parsed, bad = _to_time(raw, self.tz)
             parts[role].append(parsed.dt.tz_convert(None).to_numpy())  # UTC datetime64[us]
             if bad is not None and bad.any():
@@ -290,6 +302,12 @@ class _XesStream:
                 self.n_bad[role] += len(pos)
                 room = _SHOW - len(self.bad[role])
                 self.bad[role].extend((offset + int(p), raw.iloc[p]) for p in pos[:room])
+
+    def add_part(self, part: PlainPart) -> None:
+        """Take the events and traces of a part read by the fast path."""
+        self.trace_names.extend(part.trace_names)
+        self.trace_lines.extend([0] * len(part.trace_names))  # only named in errors
+        self.add(part.trace, np.zeros(len(part.trace), dtype=np.int64), part.values)
 
     def column(self, name: str) -> pd.Series:
         """One column of all events, assembled from the flushed parts (which are released)."""
@@ -305,11 +323,11 @@ class _XesStream:
         return pd.Series(np.concatenate(parts) if parts else np.zeros(0, dtype=dtype))
 
 
-def _transitions(values: tuple, known: dict[str, int]) -> np.ndarray:
+def _transitions(values: pa.Array, known: dict[str, int]) -> np.ndarray:
     """Lifecycle transitions as codes: 1 start, 2 complete, 0 other or none (case and
     surrounding spaces ignored). The text rules run once per distinct value, remembered in
     ``known``."""
-    coded = pa.array(values, type=pa.string()).dictionary_encode()
+    coded = values.dictionary_encode()
     distinct = coded.dictionary.to_pylist()
     new = [v for v in distinct if v not in known]
     if new:
@@ -317,7 +335,7 @@ def _transitions(values: tuple, known: dict[str, int]) -> np.ndarray:
         code = np.where(transition == "start", 1, np.where(transition == "complete", 2, 0))
         known.update(zip(new, code.tolist(), strict=True))
     table = np.array([known[v] for v in distinct] + [0], dtype=np.int8)  # last: missing
-    return table[coded.indices.fill_null(len(distinct)).to_numpy()]
+    return table[coded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)]
 
 
 def _xes_keys(path: Path, gz: bool, limit: int = 10_000) -> tuple[set[str], set[str]]:
@@ -359,11 +377,24 @@ def _xes_keys(path: Path, gz: bool, limit: int = 10_000) -> tuple[set[str], set[
     return event_keys, trace_keys
 
 
-def read_xes(path: Path, gz: bool, names: dict[str, str], tz: str) -> pd.DataFrame:
-    """Read an XES log (gzipped if ``gz``) with the keys ``names`` overriding the defaults."""
+def read_xes(
+    path: Path, gz: bool, names: dict[str, str], tz: str, *, fast: bool = True
+) -> pd.DataFrame:
+    """Read an XES log (gzipped if ``gz``) with the keys ``names`` overriding the defaults.
+
+    A plain file is read by the vectorised fast path of :mod:`effmuni.io.xesfast` (unless
+    ``fast`` is false); any other file, and any file with a problem to report (which then
+    names lines), by pyexpat.
+    """
     keys = {role: names.get(role, _XES_DEFAULTS[role]) for role in _ROLES}
     if keys["case"].startswith("case:"):
         keys["case"] = keys["case"][len("case:") :]
+    reader = _read_plain(path, gz, keys, tz) if fast else None
+    if reader is not None:
+        try:
+            return _assemble(path, gz, names, keys, reader)
+        except EventLogError:
+            pass  # read again with pyexpat, whose message names the lines
     reader = _XesStream(path.name, keys, tz)
     try:
         if gz:
@@ -374,6 +405,26 @@ def read_xes(path: Path, gz: bool, names: dict[str, str], tz: str) -> pd.DataFra
                 reader.parse(fh)
     except (OSError, EOFError, zlib.error) as e:
         raise _gzip_problem(path.name, e) from None
+    return _assemble(path, gz, names, keys, reader)
+
+
+def _read_plain(path: Path, gz: bool, keys: dict[str, str], tz: str) -> _XesStream | None:
+    """The events of a plain XES file, read by the fast path; None if it is not plain (or
+    cannot be read: pyexpat then names the problem)."""
+    reader = _XesStream(path.name, keys, tz)
+    try:
+        with gzip.open(path, "rb") if gz else open(path, "rb") as fh:
+            for part in plain_xes_parts(fh, reader.slot_of, _SLOTS, reader.case_key):
+                reader.add_part(part)
+    except (NotPlainXes, OSError, EOFError, zlib.error):
+        return None
+    return reader
+
+
+def _assemble(
+    path: Path, gz: bool, names: dict[str, str], keys: dict[str, str], reader: _XesStream
+) -> pd.DataFrame:
+    """The event log frame from the events ``reader`` holds, or the problem with them."""
     if not reader.trace_names:
         raise EventLogError(f"{path.name}: the XES log has no traces")
     events = {column: reader.column(column) for column in _XES_COLUMNS}
