@@ -339,8 +339,9 @@ def test_refresh_notebook_in_place_is_stable(tmp_path):
 
 
 def test_the_analysis_is_computed_once_before_the_reports(tmp_path, monkeypatch):
-    """The batch computes the region's analysis before any kernel starts; every report loads
-    it from the cache (the reports' kernels get ``EFFMUNI_CACHE``) instead of computing it."""
+    """The batch computes the region's analysis before any kernel starts and stores what the
+    reports draw; every report reads it from the cache (the reports' kernels get
+    ``EFFMUNI_CACHE``) instead of reading the data and computing it."""
     cache = tmp_path / "cache"
     monkeypatch.setenv("EFFMUNI_CACHE", str(cache))
     out = tmp_path / "o"
@@ -356,8 +357,93 @@ def test_the_analysis_is_computed_once_before_the_reports(tmp_path, monkeypatch)
     assert summary["status"].tolist() == ["ok", "ok"]
     entries = list((cache / "analysis").iterdir())
     assert len(entries) == 1
-    stored = (entries[0] / "meta.json").stat().st_mtime
+    (inputs,) = (cache / "report-inputs").iterdir()  # what each report reads: its slice
+    stored = max((e / "meta.json").stat().st_mtime for e in (entries[0], inputs))
     for m in ("kanash", "cheboksary"):
         meta = json.loads((out / f"{m}.ipynb").read_text(encoding="utf-8"))["metadata"]
         started = pd.Timestamp(meta["papermill"]["start_time"]).timestamp()
         assert stored <= started  # the entry existed before the kernel ran
+
+
+STATE = """
+import json, os, sys, warnings
+import matplotlib, pandas as pd
+report = {"pid": os.getpid(), "leaked": "leak" in globals(), "count": get_ipython().execution_count,
+          "max_rows": pd.get_option("display.max_rows"), "linewidth": matplotlib.rcParams["lines.linewidth"],
+          "cwd": os.getcwd() == START}
+print(json.dumps(report))
+leak = municipality
+pd.set_option("display.max_rows", 3)
+matplotlib.rcParams["lines.linewidth"] = 7
+os.chdir(os.path.dirname(sys.executable))
+warnings.warn("shown in every report")
+if municipality == fail:
+    raise ValueError("failed on purpose")
+"""
+
+
+def test_a_warm_kernel_forgets_the_previous_report(tmp_path):
+    """One kernel runs the reports of a worker, each from the state after warming up: nothing a
+    report set or defined is seen by the next; a failed report's kernel is replaced."""
+    nb = make_notebook(tmp_path / "state.ipynb", STATE, f'fail = ""\nSTART = {os.getcwd()!r}\n')
+    out = tmp_path / "o"
+    ids = ["cheboksary", "kanashsky", "kanash"]
+    summary = em.run_batch(nb, ids, output_dir=out, jobs=1, data=MINI, html=False, progress=False)
+    assert summary["status"].tolist() == ["ok"] * 3
+    seen = [outputs_json(out / f"{m}.ipynb") for m in ids]
+    assert len({s["pid"] for s in seen}) == 1  # one kernel for the three reports
+    for s in seen:
+        assert s == {**seen[0], "leaked": False, "max_rows": 60, "linewidth": 1.5, "cwd": True}
+    for m in ids:
+        cells = nbformat.read(out / f"{m}.ipynb", as_version=4).cells
+        assert [c.execution_count for c in cells if c.cell_type == "code"] == [1, 2, 3]
+        streams = [o for o in cells[-1].outputs if o.get("name") == "stderr"]
+        assert "shown in every report" in "".join(o["text"] for o in streams)
+
+    # a failure: the next report runs in a new kernel, as fresh as the first
+    summary = em.run_batch(
+        nb, ids, output_dir=out, jobs=1, data=MINI, html=False, progress=False,
+        parameters={"fail": "kanashsky"},
+    )  # fmt: skip
+    assert summary["status"].tolist() == ["ok", "failed", "ok"]
+    first, last = outputs_json(out / "cheboksary.ipynb"), outputs_json(out / "kanash.ipynb")
+    assert first["pid"] != last["pid"] and not last["leaked"] and last["max_rows"] == 60
+    assert not list(out.glob(".*"))  # the kernels' logs went with them
+
+    # fresh kernels on request: one a report
+    proc = run_cli(
+        "batch", str(nb), "--data", str(MINI), "--output-dir", str(out), "--jobs", "1",
+        "--no-html", "--fresh-kernels",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert len({outputs_json(out / f"{m}.ipynb")["pid"] for m in ids}) == 3
+
+
+def _outputs(path: Path) -> list:
+    cells = nbformat.read(path, as_version=4).cells
+    return [(c.execution_count, c.outputs) for c in cells if c.cell_type == "code"]
+
+
+def test_reports_of_warm_kernels_equal_those_of_fresh_ones(tmp_path):
+    """The municipality report made in a warm kernel (after other reports) is the one a fresh
+    kernel makes: every output, figure bytes included, and the HTML page."""
+    ids = ["kanash", "cheboksary", "kanashsky"]
+    report = REPO / "notebooks" / "municipality_report.ipynb"
+    common = dict(jobs=1, data=MINI, parameters={"n_boot": 200}, progress=False)
+    warm = em.run_batch(report, ids, output_dir=tmp_path / "warm", **common)
+    fresh = em.run_batch(
+        report, ids[::-1], output_dir=tmp_path / "fresh", warm_kernels=False, **common
+    )
+    assert set(warm["status"]) == set(fresh["status"]) == {"ok"}
+    for m in ids:
+        assert _outputs(tmp_path / "warm" / f"{m}.ipynb") == _outputs(
+            tmp_path / "fresh" / f"{m}.ipynb"
+        )
+        assert (tmp_path / "warm" / f"{m}.html").read_bytes() == (
+            tmp_path / "fresh" / f"{m}.html"
+        ).read_bytes()
+    figures = [
+        o for _, outs in _outputs(tmp_path / "warm" / "kanashsky.ipynb") for o in outs
+        if "image/png" in o.get("data", {})
+    ]  # fmt: skip
+    assert len(figures) >= 2

@@ -15,6 +15,7 @@ from .analysis import (
     load_region,
     national_rollup,
 )
+from .analysis.inputs import report_inputs
 from .batch import SUMMARY_COLUMNS, run_batch
 from .calendar import is_workday, workdays_between
 from .datasets import Dataset, load_dataset, resolve_path, sample_path
@@ -48,7 +49,6 @@ from .report import (
     describe_saving,
     describe_work_wait,
     municipality_report,
-    report_inputs,
 )
 from .savings import (
     ANNUAL_TOTAL_COLUMNS,

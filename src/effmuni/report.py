@@ -9,6 +9,7 @@ written here, in Russian (default) or English, so the notebook stays a sequence 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -38,7 +39,6 @@ __all__ = [
     "describe_saving",
     "describe_work_wait",
     "municipality_report",
-    "report_inputs",
 ]
 
 
@@ -308,7 +308,8 @@ class MunicipalityReport:
 
     def projects_styler(self):
         """:meth:`projects_table` ready to display: text left-aligned, figures right-aligned,
-        no index, a stable element id (so stored notebook outputs do not change)."""
+        no index, a stable element id and a plain-text form without a memory address (so
+        stored notebook outputs do not change from one run to the next)."""
         t = self.projects_table()
         numeric = [
             label(c, self.lang)
@@ -318,13 +319,15 @@ class MunicipalityReport:
         styler = t.style.hide(axis="index").set_uuid("projects")
         styler = styler.set_properties(subset=text, **{"text-align": "left"})
         styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
-        return styler.set_table_styles(
+        styler = styler.set_table_styles(
             [
                 {"selector": f"th.col{i}", "props": [("text-align", "left")]}
                 for i, c in enumerate(t.columns)
                 if c in text
             ]  # fmt: skip
         )
+        styler.__class__ = _plain_text_styler()
+        return styler
 
     # ------------------------------------------------------------------ figures
     def quarters_figure(self, ax=None):
@@ -370,41 +373,17 @@ class MunicipalityReport:
         return fig
 
 
-def report_inputs(
-    municipality: str, *, data_dir: str | None = None, analysis_dir: str | None = None
-) -> tuple[Dataset, Analysis | None]:
-    """The dataset, and the analysis if computed already, that a municipality report draws.
+@lru_cache(maxsize=1)
+def _plain_text_styler() -> type:
+    """A Styler whose plain-text form (``text/plain`` beside the HTML in a notebook) is the
+    table itself, not ``<Styler at 0x…>``. Built on first use: the Styler needs jinja2."""
+    from pandas.io.formats.style import Styler
 
-    Parameters
-    ----------
-    municipality : str
-    data_dir : str, optional
-        The dataset (default: the bundled sample); read and validated whole.
-    analysis_dir : str, optional
-        The folder ``effmuni analyse`` wrote for a partitioned (federal) dataset. Then only the
-        unit's region is read: its analysis and the few tables the report names things from
-        (:func:`effmuni.analysis.regions.region_report_inputs`); ``data_dir`` is not read.
+    class _PlainTextStyler(Styler):
+        def __repr__(self) -> str:
+            return self.to_string(delimiter="  ")
 
-    Returns
-    -------
-    (Dataset, Analysis or None)
-        Pass both to :func:`municipality_report`; with None it computes the analysis (or reads
-        it from the cache).
-
-    Examples
-    --------
-    >>> import effmuni as em
-    >>> ds, analysis = em.report_inputs("cheboksary")
-    >>> len(ds.municipalities), analysis is None
-    (26, True)
-    """
-    if analysis_dir:
-        from .analysis.regions import region_report_inputs
-
-        return region_report_inputs(analysis_dir, municipality)
-    from .datasets import load_dataset
-
-    return load_dataset(data_dir), None
+    return _PlainTextStyler
 
 
 def municipality_report(

@@ -10,6 +10,7 @@ back and ``national_rollup`` joins the regions' result tables.
 from .cache import source_hash
 from .config import AnalysisConfig
 from .core import Analysis, analyse
+from .inputs import report_inputs, store_report_inputs
 from .regions import (
     REGION_COLUMNS,
     analyse_regions,
@@ -29,5 +30,7 @@ __all__ = [
     "load_region",
     "national_rollup",
     "region_folder",
+    "report_inputs",
     "source_hash",
+    "store_report_inputs",
 ]

@@ -395,6 +395,14 @@ def _storable(tables: dict[str, pd.DataFrame], maturity: MaturityResult | None):
     return out, {"frames": infos, "maturity": scalars}
 
 
+def _tables_of(result: Analysis) -> dict[str, pd.DataFrame]:
+    """The result tables of an analysis, by name (with its notes, if any, as a table)."""
+    tables = {name: getattr(result, name) for name in _TABLES}
+    if result.notes:
+        tables["notes"] = pd.DataFrame({"note": list(result.notes)})
+    return tables
+
+
 def _restore(config, key, frames: dict[str, pd.DataFrame], meta: dict) -> Analysis | None:
     try:
         infos = meta["frames"]

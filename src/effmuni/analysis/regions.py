@@ -33,7 +33,8 @@ import pandas as pd
 from ..io import DataError
 from ..io.partitioned import PARTITION_KEY, partition_values
 from .config import AnalysisConfig
-from .core import Analysis, _restore, _storable, analyse
+from .core import Analysis, _restore, analyse
+from .inputs import inputs_from_bundle, report_bundle
 
 __all__ = [
     "REGION_COLUMNS",
@@ -74,7 +75,6 @@ _ROLLUP_TABLES = (
 
 
 #: the columns of ``projects`` a municipality report uses (besides the analysis)
-_REPORT_PROJECTS = ("project_id", "institution_id", "service_id", "process_name")
 
 
 def region_folder(output_dir: str | Path, region_id: int) -> Path:
@@ -148,23 +148,9 @@ def _region_task(
     if _rejected(ds.report):  # --lenient: the accepted rows are analysed, the others kept
         ds.report.write_quarantine(rejected_dir)
     result = analyse(ds, AnalysisConfig(**config), cache=False)
-    tables, meta = _storable(_tables_of(result), result.maturity)
-    # what a municipality report draws from the dataset itself: names, services, dates
-    tables["report.municipalities"] = ds.municipalities
-    tables["report.projects"] = ds.projects[[c for c in _REPORT_PROJECTS if c in ds.projects]]
-    extract = ds.extract_date
-    meta = {
-        **meta,
-        "config": config,
-        "key": result.key,
-        "region_id": region_id,
-        "dataset": {
-            **ds.metadata,
-            "extract_date": None if extract is None else f"{extract:%Y-%m-%d}",
-            "synthetic": ds.synthetic,
-        },
-    }
-    _write_folder(region_folder(output_dir, region_id), tables, meta)
+    # the analysis and what a report draws from the dataset itself: names, services, dates
+    tables, meta = report_bundle(ds, result)
+    _write_folder(region_folder(output_dir, region_id), tables, {**meta, "region_id": region_id})
     return {
         **row,
         "status": "ok",
@@ -176,15 +162,6 @@ def _region_task(
         "worker_peak_mb": _peak_mb(),
         "error": "",
     }
-
-
-def _tables_of(result: Analysis) -> dict[str, pd.DataFrame]:
-    from .core import _TABLES
-
-    tables = {name: getattr(result, name) for name in _TABLES}
-    if result.notes:
-        tables["notes"] = pd.DataFrame({"note": list(result.notes)})
-    return tables
 
 
 def load_region(output_dir: str | Path, region_id: int) -> Analysis:
@@ -240,19 +217,11 @@ def region_report_inputs(output_dir: str | Path, municipality_id: str):
     -------
     (Dataset, Analysis)
     """
-    from ..datasets import Dataset
-    from ..io import empty_table
-    from ..schema import TABLE_ORDER
-
     rid = region_of(output_dir, municipality_id)
     folder = region_folder(output_dir, rid)
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    tables = {name: empty_table(name) for name in TABLE_ORDER}
-    tables["municipalities"] = pd.read_parquet(folder / "report.municipalities.parquet")
-    projects = pd.read_parquet(folder / "report.projects.parquet")
-    tables["projects"] = pd.concat([tables["projects"].iloc[:0], projects], ignore_index=True)
-    dataset = Dataset(**tables, report=None, source=str(folder), metadata=meta["dataset"])
-    return dataset, load_region(output_dir, rid)
+    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in meta["tables"]}
+    return inputs_from_bundle(tables, meta, source=str(folder))
 
 
 def national_rollup(output_dir: str | Path) -> dict[str, pd.DataFrame]:

@@ -36,6 +36,7 @@ from ..text import check_lang
 from ._export import refresh_notebook
 from ._jobs import _execute_job, _Job
 from ._stop import _Guard, _leftovers, _worker_init
+from ._warm import _close_warm
 
 __all__ = ["SUMMARY_COLUMNS", "parse_parameter", "refresh_notebook", "run_batch"]
 
@@ -193,6 +194,7 @@ def run_batch(
     scheduler: str | None = None,
     data: str | Path | None = None,
     analysis_dir: str | Path | None = None,
+    warm_kernels: bool = True,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Execute ``notebook`` once per municipality with papermill.
@@ -231,6 +233,12 @@ def run_batch(
         dataset. The municipalities are those of its computed regions, each report reads only
         its region's results (the notebook gets ``analysis_dir``), nothing is recomputed, and
         no regional index page is written.
+    warm_kernels : bool
+        Each worker keeps one kernel for its successive reports, reset before each one to the
+        state it had after importing what reports use (user variables, figures, matplotlib
+        and pandas settings, warning filters, working folder), so a report does not pay for a
+        kernel start and the imports; a kernel is replaced after a failed report. False: a
+        fresh kernel for every report.
     progress : bool
         Show a progress bar over municipalities.
 
@@ -284,6 +292,7 @@ def run_batch(
             timeout=timeout,
             env=env,
             source_hash=source_hash(),
+            warm=warm_kernels,
         )
         for m in ids
     ]
@@ -302,18 +311,23 @@ def run_batch(
             todo.append(job)
 
     analysis = None
-    # computed once here: every report kernel loads it from the cache, the site uses it
-    if html and ds is not None:
-        from ..analysis import analyse
+    # computed once here, before any kernel starts: each report then reads only what it draws
+    # (report_inputs finds it stored under the files' hash), the site uses it whole
+    if ds is not None and (html or todo):
+        from ..analysis import analyse, store_report_inputs
 
         analysis = analyse(ds, _analysis_config(params))
+        store_report_inputs(data_path, ds, analysis)
     bar = tqdm(total=len(all_jobs), desc="reports", unit="municipality", disable=not progress)
     bar.update(len(all_jobs) - len(todo))
     with _Guard(out_dir) as guard:  # a stopped batch leaves no process and no temporary file
         if todo and (jobs == 1 or len(todo) == 1) and not scheduler:
-            for job in todo:
-                results[job.municipality_id] = _execute_job(job)
-                _tick(bar)
+            try:
+                for job in todo:
+                    results[job.municipality_id] = _execute_job(job)
+                    _tick(bar)
+            finally:
+                _close_warm()  # this process's kernel ends with the batch
         elif todo:
             executor = _executor(jobs, scheduler, guard)
             futures = {executor.submit(_execute_job, job): job for job in todo}
@@ -331,6 +345,7 @@ def run_batch(
                 _tick(bar)
             executor.shutdown(wait=True)
             if guard.client is not None:
+                guard.client.run(_close_warm)  # Dask workers outlive the batch, kernels do not
                 guard.client.close()
     bar.close()
 

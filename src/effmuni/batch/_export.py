@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from ._kernel import _kernel_manager
@@ -41,18 +42,13 @@ _OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 """
 
 
-def _export_html(nb_path: Path, dest: Path, lang: str = "ru") -> None:
-    """The report as one HTML page without code: its ``<title>`` is the report's heading,
-    ``<html lang>`` the report's language, nothing is loaded from the network, and a link
-    leads back to ``index.html``."""
+@lru_cache(maxsize=2)
+def _exporter(lang: str):
+    """One exporter a language per process: its templates are compiled once, not per report."""
     import jinja2
-    import nbformat
     from nbconvert import HTMLExporter
 
-    from ..text import label
-
-    lang = lang if lang in ("ru", "en") else "ru"
-    exporter = HTMLExporter(
+    return HTMLExporter(
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
@@ -60,13 +56,32 @@ def _export_html(nb_path: Path, dest: Path, lang: str = "ru") -> None:
         extra_loaders=[jinja2.DictLoader({"effmuni_report.html.j2": _OFFLINE_TEMPLATE})],
         template_file="effmuni_report.html.j2",
     )
-    nb = nbformat.read(nb_path, as_version=4)
+
+
+def _export_html(nb, dest: Path, lang: str = "ru") -> None:
+    """The report (a notebook node or file) as one HTML page without code: its ``<title>`` is
+    the report's heading, ``<html lang>`` the report's language, nothing is loaded from the
+    network, and a link leads back to ``index.html``."""
+    import nbformat
+
+    from ..text import label
+
+    lang = lang if lang in ("ru", "en") else "ru"
+    if not isinstance(nb, dict):
+        nb = nbformat.read(nb, as_version=4)
     title = _shown_title(nb)
+    before = nb.metadata.get("title")
     if title:
         nb.metadata["title"] = title
-    body, _ = exporter.from_notebook_node(
-        nb, resources={"effmuni_back": label("site_back_to_index", lang)}
-    )
+    try:
+        body, _ = _exporter(lang).from_notebook_node(
+            nb, resources={"effmuni_back": label("site_back_to_index", lang)}
+        )
+    finally:  # the page's title only: the notebook itself is left as it was
+        if before is None:
+            nb.metadata.pop("title", None)
+        else:
+            nb.metadata["title"] = before
     dest.write_text(body, encoding="utf-8")
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from ._export import _export_html
 from ._kernel import _kernel_manager
 from ._stop import _WRITING
+from ._warm import _discard_warm, _warm_kernel
 
 # --------------------------------------------------------------------------- one job
 
@@ -27,6 +28,7 @@ class _Job:
     start_timeout: float = 60.0
     env: dict[str, str] = field(default_factory=dict)
     source_hash: str = ""  # of the effmuni package that made the report (see --resume)
+    warm: bool = True  # run in this worker's warm kernel (see ._warm), not a fresh one
 
 
 def _describe_failure(exc: BaseException, timeout: float | None) -> str:
@@ -46,6 +48,7 @@ def _describe_failure(exc: BaseException, timeout: float | None) -> str:
 
 def _execute_job(job: _Job) -> dict[str, Any]:
     """Run one municipality's notebook. Runs in a worker process (or Dask worker)."""
+    import nbformat
     import papermill as pm
 
     os.environ.update(job.env)
@@ -67,24 +70,37 @@ def _execute_job(job: _Job) -> dict[str, Any]:
         # one limit for the whole municipality: each cell gets what is left of it
         kwargs["timeout_func"] = lambda cell: max(1, int(deadline - time.monotonic()))
     try:
-        pm.execute_notebook(
+        if job.warm:
+            key = (str(out.parent), tuple(sorted(job.env.items())), job.source_hash)
+            km = _warm_kernel(key, out.parent, job.start_timeout).km
+        else:
+            km = _kernel_manager(kernel_log)
+        nb = pm.execute_notebook(
             job.notebook,
             str(tmp),
             parameters=job.parameters,
             kernel_name="python3",
             progress_bar=False,
             start_timeout=job.start_timeout,
-            km=_kernel_manager(kernel_log),
+            km=km,
+            request_save_on_cell_execute=False,  # written once, when complete (or failed)
             **kwargs,
         )
-        _stamp(tmp, job.source_hash)
+        # stamped with the effmuni source that made it: --resume never keeps a report of other code
+        nb.metadata["effmuni"] = {"source_hash": job.source_hash}
+        for cell in nb.cells:  # papermill gives it a random id: the same run, the same file
+            if "injected-parameters" in cell.metadata.get("tags", []):
+                cell["id"] = "injected-parameters"
+        nbformat.write(nb, str(tmp))
         if job.output_html:
-            _export_html(tmp, tmp_html, lang=str(job.parameters.get("lang", "ru")))
+            _export_html(nb, tmp_html, lang=str(job.parameters.get("lang", "ru")))
             os.replace(tmp_html, job.output_html)
         os.replace(tmp, out)  # the notebook last: its presence marks a complete report
         failed_copy.unlink(missing_ok=True)
         failed_log.unlink(missing_ok=True)
     except Exception as exc:  # one municipality's failure never stops the batch
+        if job.warm:  # its state is unknown now: the next report gets a new kernel
+            _discard_warm(keep_log=kernel_log)
         result["status"] = "failed"
         result["error"] = _describe_failure(exc, job.timeout)
         for stale in (out, Path(job.output_html) if job.output_html else None):
@@ -101,12 +117,3 @@ def _execute_job(job: _Job) -> dict[str, Any]:
         _WRITING.difference_update(writing)
     result["seconds"] = round(time.perf_counter() - start, 2)
     return result
-
-
-def _stamp(path: Path, source_hash: str) -> None:
-    """Record which effmuni source made a report, so ``--resume`` never keeps a stale one."""
-    import nbformat
-
-    nb = nbformat.read(path, as_version=4)
-    nb.metadata["effmuni"] = {"source_hash": source_hash}
-    nbformat.write(nb, path)

@@ -79,6 +79,7 @@ def _run(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             data=data,
             analysis_dir=args.analysis,
+            warm_kernels=not args.fresh_kernels,
             progress=not args.no_progress,
         )
     except DataError as e:
@@ -137,6 +138,7 @@ def add_parser(subparsers, lang: str) -> None:
         "--timeout", type=float, metavar=L("cli_metavar_seconds"), help=L("cli_batch_timeout")
     )
     p.add_argument("--scheduler", metavar=L("cli_metavar_address"), help=L("cli_batch_scheduler"))
+    p.add_argument("--fresh-kernels", action="store_true", help=L("cli_batch_fresh_kernels"))
     p.add_argument("--no-progress", action="store_true", help=L("cli_batch_no_progress"))
     add_lenient_arguments(p, lang, quarantine="<--output-dir>/quarantine")
     p.set_defaults(func=_run, html=True)

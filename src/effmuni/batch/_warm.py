@@ -1,0 +1,203 @@
+"""A kernel kept warm for the successive reports of one worker.
+
+A fresh kernel costs its start and the imports of pandas, matplotlib, scikit-learn and effmuni
+(about 1.5 s here) before a report draws anything, several times what the report itself
+costs once the analysis is computed. A worker therefore keeps one kernel: started and warmed
+once (imports, the fonts of a first drawing), then, before each report, reset to the state it
+had after warming — user namespace and ``Out`` cleared, ``In[1]`` next, figures closed,
+matplotlib's rcParams, pandas' options, the warning filters (so a warning shown once is shown
+again) and the working folder restored — so each report sees what a fresh kernel would have
+after the same imports. ``tests/test_batch.py`` checks that reports made in a warm kernel are
+the same, output for output, as those made in fresh ones.
+
+A kernel is replaced after a failed or timed-out report, after :data:`_MAX_REPORTS` reports, and
+when a job of another run (another output folder, environment or effmuni source) arrives. It
+is shut down when the batch ends (:func:`_close_warm`: the batch's own process, each pool
+worker at exit, each Dask worker through ``Client.run``); if its worker dies instead, the
+batch's lifeline kills it (:mod:`._stop`) and ipykernel's parent poller ends it anyway.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+from ._kernel import _kernel_manager
+from ._stop import _WRITING
+
+_MAX_REPORTS = 100  # reports one kernel runs before it is replaced (bounds any slow leak)
+
+#: run silently in a new kernel, then before every report
+_WARM_UP = "import effmuni.batch._warm as _effmuni_warm; _effmuni_warm._kernel_warm_up()"
+_RESET = "import effmuni.batch._warm as _effmuni_warm; _effmuni_warm._kernel_reset()"
+
+_CURRENT: _WarmKernel | None = None  # this process's warm kernel
+
+
+# --------------------------------------------------------------------------- in the kernel
+
+_WARM_MODULES = (
+    "IPython.display",
+    "matplotlib.pyplot",
+    "pandas",
+    "effmuni",
+    "effmuni.plots",
+    "effmuni.report",
+    "sklearn.cluster",
+    "sklearn.mixture",
+)
+_SNAPSHOT: dict = {}
+
+
+def _kernel_warm_up() -> None:
+    """Runs inside a new kernel: import what reports use, draw once, remember the state."""
+    import importlib
+    import io
+    import warnings
+
+    for name in _WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # a notebook that does not need it
+            pass
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(1, 1))
+    fig.text(0.5, 0.5, "\u0401\u0416 0,5", fontweight="bold")  # Cyrillic: loads the fonts
+    fig.savefig(io.BytesIO(), format="png", bbox_inches="tight")
+    plt.close(fig)
+    _SNAPSHOT.update(
+        rc=matplotlib.rcParams.copy(), filters=list(warnings.filters), cwd=os.getcwd()
+    )
+
+
+def _kernel_reset() -> None:
+    """Runs inside the kernel before each report: back to the state after warming up."""
+    import warnings
+
+    import matplotlib
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    ip = get_ipython()  # type: ignore[name-defined]  # noqa: F821 - defined in a kernel
+    ip.reset(new_session=True)  # In[1] next, in a history session of its own
+    plt.close("all")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        matplotlib.rcParams.update(_SNAPSHOT["rc"])
+        pd.reset_option("all")
+    warnings.filters[:] = _SNAPSHOT["filters"]
+    warnings._filters_mutated()  # forget which warnings were already shown
+    os.chdir(_SNAPSHOT["cwd"])
+
+
+# --------------------------------------------------------------------------- in the worker
+
+
+class _WarmKernel:
+    """One started, warmed kernel and its one client."""
+
+    def __init__(self, key: tuple, log: Path, start_timeout: float):
+        from jupyter_core.utils import run_sync
+
+        self.key = key
+        self.log = log
+        self.reports = 0
+        _WRITING.add(str(log))  # removed with the kernel, or by a stopped batch
+        self.km = _kernel_manager(log, keep_client=True)
+        run_sync(self.km.start_kernel)()
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        run_sync(self.kc.wait_for_ready)(timeout=start_timeout)
+        self._run(_WARM_UP)
+
+    def _run(self, code: str, timeout: float = 300) -> None:
+        from jupyter_core.utils import run_sync
+
+        async def run():
+            msg_id = self.kc.execute(code, silent=True, store_history=False)
+            while True:
+                reply = await self.kc.get_shell_msg(timeout=timeout)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    return reply["content"]
+
+        content = run_sync(run)()
+        if content.get("status") != "ok":
+            raise RuntimeError(
+                f"the kernel could not be prepared: {content.get('ename')}: {content.get('evalue')}"
+            )
+
+    def prepare(self) -> None:
+        """Reset the kernel for the next report; its log then holds that report's lines only."""
+        try:
+            os.truncate(self.log, 0)  # the kernel appends to it
+        except OSError:
+            pass
+        self._run(_RESET)
+        self.reports += 1
+
+    def close(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        try:
+            self.kc.stop_channels()
+            run_sync(self.km.shutdown_kernel)(now=False)
+        except Exception:  # already dead: make sure of it
+            for kernel in [*_kernel_processes(self.km)]:
+                kernel.kill()
+        finally:
+            self.log.unlink(missing_ok=True)
+            _WRITING.discard(str(self.log))
+
+
+def _kernel_processes(km):
+    from ._stop import _KERNELS
+
+    live = _KERNELS.pop(id(km), None)
+    return [live] if live is not None else []
+
+
+def _warm_kernel(key: tuple, out_dir: Path, start_timeout: float) -> _WarmKernel:
+    """This process's warm kernel for ``key``, started (or replaced) if needed, reset."""
+    global _CURRENT
+    if _CURRENT is not None and (_CURRENT.key != key or _CURRENT.reports >= _MAX_REPORTS):
+        _close_warm()
+    if _CURRENT is None:
+        if not _finalizer_registered:
+            _register_finalizer()
+        log = out_dir / f".warm-{os.getpid()}.{uuid.uuid4().hex[:8]}.kernel.log"
+        _CURRENT = _WarmKernel(key, log, start_timeout)
+    _CURRENT.prepare()
+    return _CURRENT
+
+
+def _discard_warm(keep_log: Path | None = None) -> None:
+    """Shut the warm kernel down after a failure, keeping its log as ``keep_log``."""
+    if _CURRENT is not None and keep_log is not None and _CURRENT.log.exists():
+        try:
+            os.replace(_CURRENT.log, keep_log)
+        except OSError:
+            pass
+    _close_warm()
+
+
+def _close_warm() -> None:
+    """Shut down this process's warm kernel, if any."""
+    global _CURRENT
+    current, _CURRENT = _CURRENT, None
+    if current is not None:
+        current.close()
+
+
+_finalizer_registered = False
+
+
+def _register_finalizer() -> None:
+    """A pool worker shuts its kernel down when it exits (multiprocessing runs finalizers)."""
+    global _finalizer_registered
+    from multiprocessing import util
+
+    util.Finalize(None, _close_warm, exitpriority=10)
+    _finalizer_registered = True
