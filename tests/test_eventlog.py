@@ -666,3 +666,28 @@ def test_xes_problems_found_after_the_fast_path_name_lines(tmp_path):
     text = _PLAIN.replace("</log>", named.replace("Дело-1", "Дело-2"), 1) + "</log>\n"
     text = text.replace('<string key="concept:name" value="Дело-1"/>', "", 1)
     raises(write(tmp_path / "unnamed.xes", text), "1 trace without a 'concept:name'", "line 5")
+
+
+# --------------------------------------------------------------------------- CSV instants
+
+
+@pytest.mark.parametrize(
+    "later", ["2024-04-27 15:30:00", "27.04.2024 15:30", "", "2024-04-27T15:30:00Z"]
+)
+def test_csv_offsets_in_the_first_rows_and_another_form_later(tmp_path, later):
+    # the first rows all carry offsets: the reader parses the column as instants; a later
+    # value without one sends the column to the text route, with the same result as when
+    # such a value comes first
+    head = "case:concept:name,concept:name,start_timestamp,time:timestamp\n"
+    zoned = [
+        f"A{i // 3},x,2024-04-26T09:00:00+05:00,2024-04-26T10:00:00+03:00" for i in range(400)
+    ]
+    other = f"B,y,{later},2024-04-27T16:00:00+03:00"
+    late = write(tmp_path / "late.csv", head + "\n".join([*zoned, other]) + "\n")
+    early = write(tmp_path / "early.csv", head + "\n".join([other, *zoned]) + "\n")
+    log, first = read_event_log(late), read_event_log(early)
+    pd.testing.assert_frame_equal(
+        log, pd.concat([first.iloc[1:], first.iloc[:1]], ignore_index=True)
+    )
+    assert log["start"].iloc[0] == ts("2024-04-26T09:00:00+05:00")
+    assert str(log["end"].dtype) == "datetime64[us, Europe/Moscow]"

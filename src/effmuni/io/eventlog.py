@@ -45,7 +45,8 @@ Reading speed
     CSV (``;``, tab or ``,`` separated; UTF-8, UTF-16, Windows-1251, KOI8-R, MacCyrillic or
     CP866: the encoding and separator rules of :mod:`effmuni.io.text`, shared with the table
     reader) is parsed by
-    pyarrow's multithreaded reader, which also parses ISO 8601 timestamps and reads activities
+    pyarrow's multithreaded reader, which also parses ISO 8601 timestamps (as instants, without
+    type inference, when the first rows all carry offsets) and reads activities
     and resources dictionary-encoded (their codes are kept for
     :func:`effmuni.timing.case_timings`; the result holds plain text); other timestamp
     forms and mixed offsets are parsed afterwards with vectorised pandas code (slower).
@@ -66,6 +67,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import re
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -81,6 +83,7 @@ from .logframe import (
     _ROLE_NOUN,
     _ROLES,
     EVENT_LOG_COLUMNS,
+    _finish,
     _frame_columns,
     _gzip_problem,
     _remember_codes,
@@ -103,6 +106,12 @@ __all__ = ["EVENT_LOG_COLUMNS", "EventLogError", "log_summary", "read_event_log"
 
 
 _DICT = pa.dictionary(pa.int32(), pa.string())
+_INSTANT = pa.timestamp("us", tz="UTC")
+_ZONED = re.compile(  # what pyarrow's ISO 8601 parser reads as an instant
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
+    r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)"
+)
+_SAMPLE_ROWS = 200
 _CODED = (("case", "case_id"), ("activity", "activity"), ("resource", "resource"))
 _ALIASES: dict[str, tuple[str, ...]] = {
     "case": ("case:concept:name", "case_id"),
@@ -306,7 +315,10 @@ def _arrow_csv(
     include: list[str],
     text_columns: list[str],
     coded: frozenset[str] = frozenset(),
+    instants: frozenset[str] = frozenset(),
 ) -> pa.Table:
+    types = {c: _DICT if c in coded else pa.string() for c in text_columns}
+    types.update({c: _INSTANT for c in instants})
     stream = pa.input_stream(str(path), compression="gzip" if gz else None)
     try:
         return pacsv.read_csv(
@@ -315,7 +327,7 @@ def _arrow_csv(
             parse_options=pacsv.ParseOptions(delimiter=sep),
             convert_options=pacsv.ConvertOptions(
                 include_columns=include,
-                column_types={c: _DICT if c in coded else pa.string() for c in text_columns},
+                column_types=types,
                 null_values=[""],
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
@@ -351,10 +363,14 @@ def _read_csv(path: Path, gz: bool, names: dict[str, str], tz: str) -> pd.DataFr
     try:
         try:
             # activity and resource dictionary-encoded by the (multithreaded) reader: integer
-            # codes for case_timings; the case ids, mostly distinct, are cheaper as plain text
+            # codes for case_timings; the case ids, mostly distinct, are cheaper as plain text.
+            # Timestamps that all carry an offset in the first rows are read as instants
+            # straight away (no type inference); a later value without one is a conversion
+            # error, and the column is read as text below.
             coded = frozenset(found[r] for r in ("activity", "resource") if r in found)
+            instants = _zoned_columns(text, sep, header, time_columns)
             table = _arrow_csv(
-                path, gz, encoding, sep, include, text_columns, coded - {found["case"]}
+                path, gz, encoding, sep, include, text_columns, coded - {found["case"]}, instants
             )
         except pa.ArrowInvalid as e:
             if "conversion error" not in str(e):
@@ -382,14 +398,51 @@ def _read_csv(path: Path, gz: bool, names: dict[str, str], tz: str) -> pd.DataFr
             codes[name] = (indices.fill_null(-1).to_numpy(), values)
             col = col.cast(pa.large_string())
         typed[name] = col
-    frame = pa.table(typed).to_pandas()
-    out = _frame_columns(source, found, frame, tz, blanks=False)
+    if "lifecycle" not in found and all(
+        pa.types.is_timestamp(typed[c].type) and typed[c].type.tz is not None for c in time_columns
+    ):
+        # every value converted by the reader: the columns are the result's as they are
+        column = {name: col.to_pandas() for name, col in typed.items()}
+
+        def role(r: str) -> pd.Series | None:
+            return column[found[r]] if r in found else None
+
+        out = _finish(
+            source,
+            found,
+            case=role("case"),
+            activity=role("activity"),
+            end=role("timestamp"),
+            start=role("start_timestamp"),
+            resource=role("resource"),
+        )
+    else:
+        out = _frame_columns(source, found, pa.table(typed).to_pandas(), tz, blanks=False)
     if len(out) == table.num_rows:  # rows as read (no lifecycle pairs merged)
         for role, column in _CODED:
             name = found.get(role)
             if name in codes:
                 _remember_codes(out[column], *codes[name])
     return out
+
+
+def _zoned_columns(text: str, sep: str, header: list[str], columns: set[str]) -> frozenset[str]:
+    """The time ``columns`` whose values in the first rows of ``text`` (the start of the file)
+    all carry an offset, as ISO 8601 that pyarrow's reader parses."""
+    if not columns or len(set(header)) != len(header):
+        return frozenset()
+    lines = text.split("\n")[1:-1][:_SAMPLE_ROWS]  # the last line may be cut short
+    try:
+        rows = list(csv.reader(lines, delimiter=sep))
+    except csv.Error:
+        return frozenset()
+    zoned = set()
+    for name in columns:
+        i = header.index(name)
+        values = [row[i] for row in rows if len(row) == len(header) and row[i]]
+        if values and all(_ZONED.fullmatch(v) for v in values):
+            zoned.add(name)
+    return frozenset(zoned)
 
 
 # --------------------------------------------------------------------------- Parquet, Excel
