@@ -691,3 +691,20 @@ def test_csv_offsets_in_the_first_rows_and_another_form_later(tmp_path, later):
     )
     assert log["start"].iloc[0] == ts("2024-04-26T09:00:00+05:00")
     assert str(log["end"].dtype) == "datetime64[us, Europe/Moscow]"
+
+
+def test_nanosecond_timestamps_with_offsets_are_cut_to_microseconds(tmp_path):
+    """A time column whose first rows all carry offsets is read by pyarrow as instants; one
+    with nanoseconds is cut to microseconds like the text route does, never an Arrow error."""
+    rows = [
+        "case_id,activity,end",
+        "A,x,2024-01-01T10:00:00.123456789+03:00",
+        "A,y,2024-01-01T11:00:00+03:00",
+    ]
+    path = tmp_path / "ns.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    log = read_event_log(path)
+    assert log["end"].iloc[0] == pd.Timestamp("2024-01-01T10:00:00.123456+03:00")
+    naive = tmp_path / "naive.csv"
+    naive.write_text("\n".join(r.replace("+03:00", "") for r in rows) + "\n", encoding="utf-8")
+    assert read_event_log(naive)["end"].tolist() == log["end"].tolist()

@@ -390,7 +390,8 @@ def _read_csv(path: Path, gz: bool, names: dict[str, str], tz: str) -> pd.DataFr
         if name in time_columns and not pa.types.is_timestamp(col.type):
             col = col.cast(pa.string())  # dates, text timestamps, all-empty columns
         elif name in time_columns and col.type.tz is not None:
-            col = col.cast(pa.timestamp("us", tz=tz))  # what _to_time makes of it, in Arrow
+            # what _to_time makes of it, in Arrow; nanoseconds cut to microseconds, as there
+            col = col.cast(pa.timestamp("us", tz=tz), safe=False)
         elif pa.types.is_dictionary(col.type):
             col = col.unify_dictionaries()
             indices = pa.chunked_array([c.indices for c in col.chunks], type=col.type.index_type)
