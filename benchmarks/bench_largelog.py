@@ -86,6 +86,10 @@ def make_log(path: Path, n_events: int) -> None:
     tmp.replace(path)
 
 
+#: the largest log the in-memory reference is run on (16 million events take 4.4 GiB)
+IN_MEMORY_MAX = 20_000_000
+
+
 def ensure_data(sizes: list[int]) -> dict[int, Path]:
     DATA.mkdir(exist_ok=True)
     paths = {n: DATA / f"largelog_{n // 1_000_000}m.parquet" for n in sizes}
@@ -159,6 +163,12 @@ def main() -> None:
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true", help="1 and 2 million events only")
     parser.add_argument(
+        "--sizes",
+        help="millions of events, comma-separated (default 1,4,16); above "
+        f"{IN_MEMORY_MAX // 1_000_000} million only the out-of-core run to a file is made "
+        "(the in-memory path would need more memory than this machine has)",
+    )
+    parser.add_argument(
         "--budget", default="256MiB", help="memory_budget of the out-of-core runs (256MiB)"
     )
     args = parser.parse_args()
@@ -168,6 +178,8 @@ def main() -> None:
 
     started = time.perf_counter()
     sizes = [1_000_000, 2_000_000] if args.quick else [1_000_000, 4_000_000, 16_000_000]
+    if args.sizes:
+        sizes = [int(float(x) * 1_000_000) for x in args.sizes.split(",")]
     paths = ensure_data(sizes)
     print(
         f"Python {platform.python_version()}, pandas {pd.__version__}, pyarrow {pa.__version__}, "
@@ -185,26 +197,33 @@ def main() -> None:
         f"{'result':>7} | {'s':>6} {'peak MiB':>9}"
     )
     rows = {}
+    mib = 2**20
+
+    def cells(r: dict, step: str, result: bool = True) -> str:
+        if step not in r:
+            return f"{'-':>6} {'-':>9}" + (f" {'-':>7}" if result else "")
+        text = f"{r[step]['seconds']:>6.1f} {r[step]['peak'] / mib:>9.0f}"
+        return text + (f" {r[step]['result'] / mib:>7.0f}" if result else "")
+
     for n, path in paths.items():
         cases = pq.read_table(path, columns=["case:concept:name"]).column(0)
         n_cases = len(cases.unique())
         del cases
-        r = {step: run(step, path, args.budget) for step in ("memory", "frame", "file")}
+        steps = ("memory", "frame", "file") if n <= IN_MEMORY_MAX else ("file",)
+        r = {step: run(step, path, args.budget) for step in steps}
         rows[n] = r
-        mib = 2**20
         print(
             f"{n:>11,} {path.stat().st_size / mib:>9.0f} {n_cases:>10,} | "
-            f"{r['memory']['seconds']:>6.1f} {r['memory']['peak'] / mib:>9.0f} "
-            f"{r['memory']['result'] / mib:>7.0f} | "
-            f"{r['frame']['seconds']:>6.1f} {r['frame']['peak'] / mib:>9.0f} "
-            f"{r['frame']['result'] / mib:>7.0f} | "
-            f"{r['file']['seconds']:>6.1f} {r['file']['peak'] / mib:>9.0f}",
+            f"{cells(r, 'memory')} | {cells(r, 'frame')} | {cells(r, 'file', result=False)}",
             flush=True,
         )
     small, large = rows[sizes[0]], rows[sizes[-1]]
     grow = sizes[-1] / sizes[0]
     print(f"\nfrom {sizes[0]:,} to {sizes[-1]:,} events (file {grow:.0f}x):")
     for step, name in (("memory", "in memory"), ("frame", "out of core"), ("file", "to file")):
+        if step not in large:
+            print(f"  {name:<12} not run on the largest log")
+            continue
         peak = large[step]["peak"] / small[step]["peak"]
         secs = large[step]["seconds"] / small[step]["seconds"]
         over = (large[step]["peak"] - large[step]["result"]) / 2**20
@@ -213,6 +232,8 @@ def main() -> None:
             f"result {over:,.0f} MiB"
         )
     for n, r in rows.items():
+        if "memory" not in r:
+            continue
         print(
             f"  {n:>11,} events: out of core / in memory: time "
             f"{r['frame']['seconds'] / r['memory']['seconds']:.2f}x, peak "
