@@ -109,7 +109,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1,10,85", help="numbers of regions (default 1,10,85)")
     ap.add_argument("--n-boot", type=int, default=200, help="bootstrap resamples (default 200)")
-    ap.add_argument("--reports", type=int, default=8, help="reports in the batch (default 8)")
+    ap.add_argument("--reports", type=int, default=26, help="reports in each batch (default 26)")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     middle = sizes[len(sizes) // 2] if len(sizes) > 1 else sizes[0]

@@ -34,7 +34,7 @@ from ..datasets import load_dataset, resolve_path
 from ..schema import is_slug
 from ..text import check_lang
 from ._export import refresh_notebook
-from ._jobs import _execute_job, _Job
+from ._jobs import _execute_job, _Job, _prestart
 from ._stop import _Guard, _leftovers, _worker_init
 from ._warm import _close_warm
 
@@ -310,18 +310,28 @@ def run_batch(
         else:
             todo.append(job)
 
+    in_process = bool(todo) and (jobs == 1 or len(todo) == 1) and not scheduler
+    if in_process and todo[0].warm:
+        try:  # its kernel imports what reports use while the analysis is computed
+            _prestart(todo[0])
+        except Exception:  # the report itself will say why a kernel does not start
+            _close_warm()
     analysis = None
-    # computed once here, before any kernel starts: each report then reads only what it draws
-    # (report_inputs finds it stored under the files' hash), the site uses it whole
-    if ds is not None and (html or todo):
-        from ..analysis import analyse, store_report_inputs
+    try:
+        # computed once here, before any report runs: each report then reads only what it
+        # draws (report_inputs finds it stored under the files' hash), the site uses it whole
+        if ds is not None and (html or todo):
+            from ..analysis import analyse, store_report_inputs
 
-        analysis = analyse(ds, _analysis_config(params))
-        store_report_inputs(data_path, ds, analysis)
+            analysis = analyse(ds, _analysis_config(params))
+            store_report_inputs(data_path, ds, analysis)
+    except BaseException:
+        _close_warm()
+        raise
     bar = tqdm(total=len(all_jobs), desc="reports", unit="municipality", disable=not progress)
     bar.update(len(all_jobs) - len(todo))
     with _Guard(out_dir) as guard:  # a stopped batch leaves no process and no temporary file
-        if todo and (jobs == 1 or len(todo) == 1) and not scheduler:
+        if in_process:
             try:
                 for job in todo:
                     results[job.municipality_id] = _execute_job(job)

@@ -46,6 +46,18 @@ def _describe_failure(exc: BaseException, timeout: float | None) -> str:
     return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
 
 
+def _key(job: _Job) -> tuple:
+    """What a warm kernel must share with a job to run it: output folder, environment, source."""
+    return (str(Path(job.output_ipynb).parent), tuple(sorted(job.env.items())), job.source_hash)
+
+
+def _prestart(job: _Job) -> None:
+    """Start this process's warm kernel for ``job`` and let it warm up in the background."""
+    os.environ.update(job.env)
+    os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")
+    _warm_kernel(_key(job), Path(job.output_ipynb).parent, job.start_timeout, prepare=False)
+
+
 def _execute_job(job: _Job) -> dict[str, Any]:
     """Run one municipality's notebook. Runs in a worker process (or Dask worker)."""
     import nbformat
@@ -71,8 +83,7 @@ def _execute_job(job: _Job) -> dict[str, Any]:
         kwargs["timeout_func"] = lambda cell: max(1, int(deadline - time.monotonic()))
     try:
         if job.warm:
-            key = (str(out.parent), tuple(sorted(job.env.items())), job.source_hash)
-            km = _warm_kernel(key, out.parent, job.start_timeout).km
+            km = _warm_kernel(_key(job), out.parent, job.start_timeout).km
         else:
             km = _kernel_manager(kernel_log)
         nb = pm.execute_notebook(

@@ -111,19 +111,19 @@ class _WarmKernel:
         self.kc = self.km.client()
         self.kc.start_channels()
         run_sync(self.kc.wait_for_ready)(timeout=start_timeout)
-        self._run(_WARM_UP)
+        # the kernel warms up while this process goes on (the batch computes the analysis)
+        self._warming = self.kc.execute(_WARM_UP, silent=True, store_history=False)
 
-    def _run(self, code: str, timeout: float = 300) -> None:
+    def _wait(self, msg_id: str, timeout: float = 300) -> None:
         from jupyter_core.utils import run_sync
 
-        async def run():
-            msg_id = self.kc.execute(code, silent=True, store_history=False)
+        async def reply_to():
             while True:
                 reply = await self.kc.get_shell_msg(timeout=timeout)
                 if reply["parent_header"].get("msg_id") == msg_id:
                     return reply["content"]
 
-        content = run_sync(run)()
+        content = run_sync(reply_to)()
         if content.get("status") != "ok":
             raise RuntimeError(
                 f"the kernel could not be prepared: {content.get('ename')}: {content.get('evalue')}"
@@ -131,11 +131,14 @@ class _WarmKernel:
 
     def prepare(self) -> None:
         """Reset the kernel for the next report; its log then holds that report's lines only."""
+        if self._warming is not None:
+            warming, self._warming = self._warming, None
+            self._wait(warming)
         try:
             os.truncate(self.log, 0)  # the kernel appends to it
         except OSError:
             pass
-        self._run(_RESET)
+        self._wait(self.kc.execute(_RESET, silent=True, store_history=False))
         self.reports += 1
 
     def close(self) -> None:
@@ -159,8 +162,11 @@ def _kernel_processes(km):
     return [live] if live is not None else []
 
 
-def _warm_kernel(key: tuple, out_dir: Path, start_timeout: float) -> _WarmKernel:
-    """This process's warm kernel for ``key``, started (or replaced) if needed, reset."""
+def _warm_kernel(
+    key: tuple, out_dir: Path, start_timeout: float, *, prepare: bool = True
+) -> _WarmKernel:
+    """This process's warm kernel for ``key``, started (or replaced) if needed, and reset for
+    a report (``prepare=False``: only started, to warm up while the caller goes on)."""
     global _CURRENT
     if _CURRENT is not None and (_CURRENT.key != key or _CURRENT.reports >= _MAX_REPORTS):
         _close_warm()
@@ -169,7 +175,8 @@ def _warm_kernel(key: tuple, out_dir: Path, start_timeout: float) -> _WarmKernel
             _register_finalizer()
         log = out_dir / f".warm-{os.getpid()}.{uuid.uuid4().hex[:8]}.kernel.log"
         _CURRENT = _WarmKernel(key, log, start_timeout)
-    _CURRENT.prepare()
+    if prepare:
+        _CURRENT.prepare()
     return _CURRENT
 
 
