@@ -64,8 +64,10 @@ def _kernel_warm_up() -> None:
     import matplotlib
     import matplotlib.pyplot as plt
 
+    from ..text import label
+
     fig = plt.figure(figsize=(1, 1))
-    fig.text(0.5, 0.5, "\u0401\u0416 0,5", fontweight="bold")  # Cyrillic: loads the fonts
+    fig.text(0.5, 0.5, label("site_title", "ru"), fontweight="bold")  # Cyrillic: the fonts
     fig.savefig(io.BytesIO(), format="png", bbox_inches="tight")
     plt.close(fig)
     _SNAPSHOT.update(
