@@ -238,9 +238,8 @@ def test_the_analyse_command(federal, tmp_path):
     assert summary["status"].tolist() == ["ok"], summary["error"].tolist()
     page = (tmp_path / "reports" / "kanash.html").read_text(encoding="utf-8")
     assert federal_report.name in page
-    assert not (
-        tmp_path / "reports" / "index.html"
-    ).exists()  # no regional index for a federal run
+    index = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "Эффективный регион: федеральная сводка" in index and 'href="kanash.html"' in index
     with pytest.raises(ValueError, match="unknown municipality"):
         em.report_inputs("nowhere", analysis_dir=str(tmp_path / "a"))
     # a dataset that is not partitioned, and a region it does not have: one line each

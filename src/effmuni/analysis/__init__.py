@@ -18,6 +18,7 @@ from .regions import (
     load_region,
     national_rollup,
     region_folder,
+    region_inputs,
 )
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "load_region",
     "national_rollup",
     "region_folder",
+    "region_inputs",
     "report_inputs",
     "source_hash",
     "store_report_inputs",

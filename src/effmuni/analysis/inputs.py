@@ -32,16 +32,22 @@ __all__ = ["report_bundle", "report_inputs", "store_report_inputs"]
 _KIND = "report-inputs"
 #: the columns of ``projects`` a report names things from
 _REPORT_PROJECTS = ("project_id", "institution_id", "service_id", "process_name")
+#: the columns of ``institutions`` the front pages count model institutions from
+_REPORT_INSTITUTIONS = ("institution_id", "municipality_id", "model_level")
 
 
 def report_bundle(dataset, analysis: Analysis) -> tuple[dict[str, pd.DataFrame], dict]:
     """The tables and metadata that let :func:`inputs_from_bundle` rebuild a report's inputs:
-    the analysis (as the cache stores it) plus ``report.municipalities`` and
-    ``report.projects``, and the dataset's metadata with its extract date."""
+    the analysis (as the cache stores it) plus ``report.municipalities``, ``report.projects``
+    and ``report.institutions``, and the dataset's metadata with its extract date."""
     tables, meta = _storable(_tables_of(analysis), analysis.maturity)
     tables["report.municipalities"] = dataset.municipalities
     projects = dataset.projects
     tables["report.projects"] = projects[[c for c in _REPORT_PROJECTS if c in projects]]
+    institutions = dataset.institutions
+    tables["report.institutions"] = institutions[
+        [c for c in _REPORT_INSTITUTIONS if c in institutions]
+    ]
     extract = dataset.extract_date
     meta = {
         **meta,
@@ -58,7 +64,8 @@ def report_bundle(dataset, analysis: Analysis) -> tuple[dict[str, pd.DataFrame],
 
 def inputs_from_bundle(tables: dict[str, pd.DataFrame], meta: dict, source: str):
     """(Dataset, Analysis) from what :func:`report_bundle` stored: a Dataset holding the
-    municipalities and the projects' names only (the other tables empty)."""
+    municipalities, the projects' names and the institutions' levels only (the other tables
+    empty)."""
     from ..datasets import Dataset
     from ..io import empty_table
     from ..schema import TABLE_ORDER
@@ -69,8 +76,10 @@ def inputs_from_bundle(tables: dict[str, pd.DataFrame], meta: dict, source: str)
         raise ValueError(f"the stored analysis in {source} is damaged")
     slim = {name: empty_table(name) for name in TABLE_ORDER}
     slim["municipalities"] = tables["report.municipalities"]
-    projects = tables["report.projects"]
-    slim["projects"] = pd.concat([slim["projects"].iloc[:0], projects], ignore_index=True)
+    for name in ("projects", "institutions"):  # the stored columns, the others empty
+        stored = tables.get(f"report.{name}")
+        if stored is not None:
+            slim[name] = pd.concat([slim[name].iloc[:0], stored], ignore_index=True)
     dataset = Dataset(**slim, report=None, source=source, metadata=meta["dataset"])
     return dataset, analysis
 

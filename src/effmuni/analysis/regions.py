@@ -44,6 +44,7 @@ __all__ = [
     "national_rollup",
     "region_folder",
     "region_of",
+    "region_inputs",
     "region_report_inputs",
 ]
 
@@ -217,9 +218,24 @@ def region_report_inputs(output_dir: str | Path, municipality_id: str):
     -------
     (Dataset, Analysis)
     """
-    rid = region_of(output_dir, municipality_id)
-    folder = region_folder(output_dir, rid)
-    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    return region_inputs(output_dir, region_of(output_dir, municipality_id))
+
+
+def region_inputs(output_dir: str | Path, region_id: int):
+    """A region's :class:`Analysis` and the slim :class:`~effmuni.Dataset` its reports and
+    front page draw (municipalities, the projects' names, the institutions' levels, the
+    extract date), as :func:`analyse_regions` wrote them.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the region has no result (not analysed, quarantined or failed).
+    """
+    folder = region_folder(output_dir, region_id)
+    meta_path = folder / "meta.json"
+    if not meta_path.is_file():
+        raise FileNotFoundError(f"no analysis of region {region_id} in {output_dir}")
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
     tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in meta["tables"]}
     return inputs_from_bundle(tables, meta, source=str(folder))
 

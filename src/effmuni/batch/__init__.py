@@ -232,7 +232,7 @@ def run_batch(
         Instead of ``data``: the folder ``effmuni analyse`` wrote for a partitioned (federal)
         dataset. The municipalities are those of its computed regions, each report reads only
         its region's results (the notebook gets ``analysis_dir``), nothing is recomputed, and
-        no regional index page is written.
+        the index page is the federal one (regions, the national effect, every unit).
     warm_kernels : bool
         Each worker keeps one kernel for its successive reports, reset before each one to the
         state it had after importing what reports use (user variables, figures, matplotlib
@@ -382,4 +382,8 @@ def run_batch(
         from ..site import write_site
 
         write_site(ds, analysis, out_dir, summary=summary, lang=lang)
+    elif federal and html:  # the federal one: regions, the national effect, every unit
+        from ..site import write_federal_site
+
+        write_federal_site(data_path, out_dir, summary=summary, lang=lang)
     return summary

@@ -95,7 +95,7 @@ def _run(args: argparse.Namespace) -> int:
     counts = summary["status"].value_counts().to_dict()
     done = {s: counts.get(s, 0) for s in ("ok", "failed", "skipped")}
     print("\n" + label("batch_counts", lang, **done))
-    if args.html and not args.analysis:
+    if args.html:
         print(label("cli_batch_index", lang, path=Path(args.output_dir) / "index.html"))
     print(label("cli_batch_summary", lang, path=Path(args.output_dir) / "summary.csv"))
     return 1 if (summary["status"] == "failed").any() else 0

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .text import (
+from ..text import (
     fmt_date,
     fmt_interval,
     fmt_number,
@@ -287,7 +287,7 @@ def _rows(table: pd.DataFrame, lang: str, no_groups: bool = False) -> str:
 
 
 def _page(dataset, analysis, table: pd.DataFrame, lang: str, failed: list[str]) -> str:
-    from .plots.overview import coverage_heatmap
+    from ..plots.overview import coverage_heatmap
 
     names = dict(zip(table["municipality_id"], table["name"], strict=True))
     heat = _png(coverage_heatmap(analysis.coverage, names, lang=lang))
@@ -359,7 +359,7 @@ def write_site(
 
     Returns the path of ``index.html``.
     """
-    from .excel import write_tables
+    from ..excel import write_tables
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
