@@ -37,7 +37,7 @@ def run(federal, tmp_path_factory):
         REPORT, ["kanash", other], output_dir=tmp / "reports", analysis_dir=out, jobs=1,
         parameters={"n_boot": 200}, progress=False,
     )  # fmt: skip
-    return out, tmp / "reports", regions, units, summary, other
+    return out, tmp / "reports", regions, units, summary, other, copy
 
 
 def _rows(page: str, table: int) -> list[str]:
@@ -46,7 +46,7 @@ def _rows(page: str, table: int) -> list[str]:
 
 
 def test_the_page_lists_every_region_and_every_unit_of_the_computed_ones(run):
-    out, reports, regions, units, summary, other = run
+    out, reports, regions, units, summary, other, _ = run
     assert summary["status"].tolist() == ["ok", "ok"]
     assert regions.set_index("region_id")["status"].to_dict() == {
         1: "quarantined", 2: "ok", 21: "ok"
@@ -65,7 +65,7 @@ def test_the_page_lists_every_region_and_every_unit_of_the_computed_ones(run):
 
 
 def test_the_figures_are_those_of_the_regions_results(run):
-    out, reports, regions, units, summary, other = run
+    out, reports, regions, units, summary, other, _ = run
     page = (reports / "index.html").read_text(encoding="utf-8")
     # a region's saving with its interval, as its analysis says
     ds, analysis = region_inputs(out, 21)
@@ -100,3 +100,22 @@ def test_the_figures_are_those_of_the_regions_results(run):
     days_col = next(i for i, h in enumerate(header, 1) if h and h == label("citizen_days", "ru"))
     row = next(i for i in range(2, ws.max_row + 1) if ws.cell(i, col).value == kanash)
     assert ws.cell(row, days_col).value == pytest.approx(days)
+
+
+def test_regions_computed_by_an_earlier_run_stay_on_the_page(run, tmp_path):
+    """``regions.csv`` lists the last run's regions only; the page still shows every region
+    with a result, and the last run's word on the ones it names."""
+    out, reports, regions, units, summary, other, fed = run
+    later = tmp_path / "analysis"
+    shutil.copytree(out, later)
+    config = em.AnalysisConfig(n_boot=200, maturity_n_boot=0)
+    rerun = analyse_regions(fed, config, output_dir=later, regions=[2], workers=1, progress=False)
+    assert rerun["region_id"].tolist() == [2]
+    assert pd.read_csv(later / "regions.csv")["region_id"].tolist() == [2]
+    from effmuni.site import write_federal_site
+
+    page = write_federal_site(later, tmp_path / "site", summary=summary).read_text("utf-8")
+    shown = _rows(page, 0)
+    assert [">Регион 2<" in r for r in shown] == [True, False]
+    assert ">Регион 21<" in shown[1] and "готов" in shown[1]
+    assert len(_rows(page, 1)) == len(units)

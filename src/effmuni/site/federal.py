@@ -142,10 +142,13 @@ def write_federal_site(
 
     analysis_dir, out = Path(analysis_dir), Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    regions = pd.read_csv(analysis_dir / "regions.csv")
+    regions = _regions(analysis_dir)
     units, saved, effects, as_of = [], [], [], []
-    for rid in regions.loc[regions["status"] == "ok", "region_id"]:
-        ds, analysis = region_inputs(analysis_dir, int(rid))
+    for i in regions.index[regions["status"] == "ok"]:
+        rid = int(regions.at[i, "region_id"])
+        ds, analysis = region_inputs(analysis_dir, rid)
+        regions.at[i, "n_municipalities"] = len(ds.municipalities)
+        regions.at[i, "n_projects"] = len(ds.projects)
         units.append(front_table(ds, analysis, summary=summary, lang=lang).assign(region_id=rid))
         saved.append(analysis.annual_region.assign(region_id=rid))
         effects.append(analysis.effects_overall.assign(region_id=rid))
@@ -216,6 +219,29 @@ def write_federal_site(
     index = out / "index.html"
     _atomic_text(index, page)
     return index
+
+
+def _regions(analysis_dir: Path) -> pd.DataFrame:
+    """Every region with a result folder, and every region of the last run: ``regions.csv``
+    lists only the regions of the last ``effmuni analyse`` (its word stands: a region it
+    quarantined is shown so, without units); a region computed by an earlier run is ``ok``."""
+    path = analysis_dir / "regions.csv"
+    columns = ["region_id", "status", "n_municipalities", "n_projects", "error"]
+    last = pd.read_csv(path) if path.is_file() else pd.DataFrame(columns=columns)
+    last = last.reindex(columns=columns)
+    computed = [
+        int(folder.name.split("=", 1)[1])
+        for folder in sorted(analysis_dir.glob("region_id=*"))
+        if (folder / "meta.json").is_file()
+    ]
+    earlier = pd.DataFrame(
+        {"region_id": [r for r in computed if r not in set(last["region_id"])], "status": "ok"}
+    ).reindex(columns=columns)
+    out = pd.concat([last, earlier], ignore_index=True)
+    out = out.loc[(out["status"] != "ok") | out["region_id"].isin(computed)]
+    out = out.astype({"region_id": "int64", "n_municipalities": "float64"})
+    out = out.astype({"n_projects": "float64"})
+    return out.sort_values("region_id", ignore_index=True)
 
 
 def _first_rows(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
