@@ -33,7 +33,7 @@ import pandas as pd
 from ..io import DataError
 from ..io.partitioned import PARTITION_KEY, partition_values
 from .config import AnalysisConfig
-from .core import Analysis, _restore, analyse
+from .core import Analysis, analyse
 from .inputs import inputs_from_bundle, report_bundle
 
 __all__ = [
@@ -173,20 +173,7 @@ def load_region(output_dir: str | Path, region_id: int) -> Analysis:
     FileNotFoundError
         When the region has no result (not analysed, quarantined or failed).
     """
-    folder = region_folder(output_dir, region_id)
-    meta_path = folder / "meta.json"
-    if not meta_path.is_file():
-        raise FileNotFoundError(f"no analysis of region {region_id} in {output_dir}")
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    frames = {
-        name: pd.read_parquet(folder / f"{name}.parquet")
-        for name in meta["tables"]
-        if not name.startswith("report.")
-    }
-    restored = _restore(AnalysisConfig(**meta["config"]), meta["key"], frames, meta)
-    if restored is None:
-        raise ValueError(f"the analysis of region {region_id} in {output_dir} is damaged")
-    return restored
+    return region_inputs(output_dir, region_id)[1]
 
 
 def region_of(output_dir: str | Path, municipality_id: str) -> int:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..excel import write_tables
 from ..text import fmt_date, fmt_interval, fmt_number, html_escape, label
-from .regional import _CSS, _JS, _atomic_text, _cell, _shown, _with_interval, front_table
+from .regional import _JS, _atomic_text, _cell, _saved_cells, _shown, _top, front_table
 
 __all__ = ["write_federal_site"]
 
@@ -31,16 +31,7 @@ def _region_rows(regions: pd.DataFrame, lang: str) -> str:
             _cell(label(f"status_{r.status}", lang), None),
             _cell(fmt_number(r.n_municipalities, lang), r.n_municipalities, numeric=True),
             _cell(fmt_number(r.n_projects, lang), r.n_projects, numeric=True),
-            _cell(
-                _with_interval(r.citizen_days, r.citizen_days_low, r.citizen_days_high, lang),
-                r.citizen_days,
-                numeric=True,
-            ),
-            _cell(
-                _with_interval(r.staff_hours, r.staff_hours_low, r.staff_hours_high, lang),
-                r.staff_hours,
-                numeric=True,
-            ),
+            *_saved_cells(r, lang),
             _cell(
                 _effect_text(r.reduction_pct, r.reduction_pct_low, r.reduction_pct_high, lang),
                 r.reduction_pct,
@@ -70,16 +61,7 @@ def _unit_rows(table: pd.DataFrame, lang: str) -> str:
             _cell(r.name, None, link=r.report),
             _cell(q, r.quarters_with_project, numeric=True),
             _cell(fmt_number(r.model_institutions, lang), r.model_institutions, numeric=True),
-            _cell(
-                _with_interval(r.citizen_days, r.citizen_days_low, r.citizen_days_high, lang),
-                r.citizen_days,
-                numeric=True,
-            ),
-            _cell(
-                _with_interval(r.staff_hours, r.staff_hours_low, r.staff_hours_high, lang),
-                r.staff_hours,
-                numeric=True,
-            ),
+            *_saved_cells(r, lang),
             _cell(group, None if pd.isna(r.maturity_level) else int(r.maturity_level)),
             _cell(score, r.maturity_score, numeric=True),
         ]
@@ -193,13 +175,7 @@ def write_federal_site(
         lang,
     )
     title = label("fed_title", lang)
-    page = f"""<!DOCTYPE html>
-<html lang="{html_escape(lang)}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html_escape(title)}</title><style>{_CSS}</style></head>
-<body>
-<h1>{html_escape(title)}</h1>
-<p>{html_escape(lead)}</p>
+    page = f"""{_top(title, lead, lang)}
 <p>{html_escape(_national(national, lang))}</p>
 <h2>{html_escape(label("fed_h_regions", lang))}</h2>
 <table class="sortable"><thead><tr>{region_head}</tr></thead>

@@ -248,6 +248,22 @@ def _cell(text: str, value=None, numeric: bool = False, link: str = "") -> str:
     return f'<td class="{cls}" data-v="{html_escape(v)}">{inner}</td>'
 
 
+def _saved_cells(r, lang: str) -> list[str]:
+    """The citizen days and staff hours saved a year, with their intervals, of a table row."""
+    return [
+        _cell(
+            _with_interval(r.citizen_days, r.citizen_days_low, r.citizen_days_high, lang),
+            r.citizen_days,
+            numeric=True,
+        ),
+        _cell(
+            _with_interval(r.staff_hours, r.staff_hours_low, r.staff_hours_high, lang),
+            r.staff_hours,
+            numeric=True,
+        ),
+    ]
+
+
 def _no_groups(analysis) -> bool:
     """True when the data show no distinct maturity groups: scores are shown instead."""
     return analysis.maturity is not None and int(analysis.maturity.k) == 1
@@ -268,16 +284,7 @@ def _rows(table: pd.DataFrame, lang: str, no_groups: bool = False) -> str:
             _cell(r.name, None, link=r.report),
             _cell(q, r.quarters_with_project, numeric=True),
             _cell(fmt_number(r.model_institutions, lang), r.model_institutions, numeric=True),
-            _cell(
-                _with_interval(r.citizen_days, r.citizen_days_low, r.citizen_days_high, lang),
-                r.citizen_days,
-                numeric=True,
-            ),
-            _cell(
-                _with_interval(r.staff_hours, r.staff_hours_low, r.staff_hours_high, lang),
-                r.staff_hours,
-                numeric=True,
-            ),
+            *_saved_cells(r, lang),
             maturity,
             _cell(label("site_workbook", lang), None, link=r.workbook),
         ]
@@ -322,13 +329,7 @@ def _page(dataset, analysis, table: pd.DataFrame, lang: str, failed: list[str]) 
             + ", ".join(html_escape(f) for f in failed)
             + "</p>"
         )
-    return f"""<!DOCTYPE html>
-<html lang="{html_escape(lang)}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html_escape(title)}</title><style>{_CSS}</style></head>
-<body>
-<h1>{html_escape(title)}</h1>
-<p>{html_escape(lead)}</p>
+    return f"""{_top(title, lead, lang)}
 <h2>{html_escape(label("site_h_region", lang))}</h2>
 {_regional_summary(dataset, analysis, lang)}
 <img alt="{html_escape(label("site_heatmap_alt", lang))}" src="data:image/png;base64,{heat}">
@@ -343,6 +344,17 @@ def _page(dataset, analysis, table: pd.DataFrame, lang: str, failed: list[str]) 
 <script>{_JS}</script>
 </body></html>
 """
+
+
+def _top(title: str, lead: str, lang: str) -> str:
+    """A front page's head and first lines: language, title, styles, heading and lead."""
+    return f"""<!DOCTYPE html>
+<html lang="{html_escape(lang)}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html_escape(title)}</title><style>{_CSS}</style></head>
+<body>
+<h1>{html_escape(title)}</h1>
+<p>{html_escape(lead)}</p>"""
 
 
 def _atomic_text(path: Path, text: str) -> None:
