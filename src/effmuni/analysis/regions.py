@@ -41,6 +41,7 @@ __all__ = [
     "analyse_regions",
     "dataset_regions",
     "load_region",
+    "national_effect",
     "national_rollup",
     "region_folder",
     "region_of",
@@ -73,9 +74,6 @@ _ROLLUP_TABLES = (
     "scores",
     "effects_overall",
 )
-
-
-#: the columns of ``projects`` a municipality report uses (besides the analysis)
 
 
 def region_folder(output_dir: str | Path, region_id: int) -> Path:
@@ -258,11 +256,11 @@ def national_rollup(output_dir: str | Path) -> dict[str, pd.DataFrame]:
             rolled[name] = frame[["region_id", *[c for c in frame if c != "region_id"]]]
         else:
             rolled[name] = pd.DataFrame({"region_id": pd.Series(dtype="int64")})
-    rolled["effects_national"] = _national_effect(rolled["effects_overall"])
+    rolled["effects_national"] = national_effect(rolled["effects_overall"])
     return rolled
 
 
-def _national_effect(regional: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+def national_effect(regional: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """The regions' causal effects pooled: random effects with the HKSJ interval.
 
     ``att`` is the effect on the log of the lead time, so the typical reduction is

@@ -120,7 +120,7 @@ def write_federal_site(
     Path
         The path of ``index.html``.
     """
-    from ..analysis import national_rollup, region_inputs
+    from ..analysis import national_effect, region_inputs
 
     analysis_dir, out = Path(analysis_dir), Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -145,7 +145,10 @@ def write_federal_site(
         _first_rows(effects, ["reduction_pct", "reduction_pct_low", "reduction_pct_high"]),
         on="region_id", how="left",
     )  # fmt: skip
-    national = national_rollup(analysis_dir)["effects_national"]
+    # the regions' effects pooled, from the results read above (as national_rollup pools them)
+    national = national_effect(
+        pd.concat(effects, ignore_index=True) if effects else pd.DataFrame()
+    )
 
     workbook = _shown(table.assign(workbook=""), lang).drop(columns="workbook")
     workbook.insert(0, "region_id", table["region_id"].to_numpy())
