@@ -59,29 +59,20 @@ def _exporter(lang: str):
 
 
 def _export_html(nb, dest: Path, lang: str = "ru") -> None:
-    """The report (a notebook node or file) as one HTML page without code: its ``<title>`` is
-    the report's heading, ``<html lang>`` the report's language, nothing is loaded from the
+    """The report (an executed notebook node) as one HTML page without code: its ``<title>``
+    is the report's heading, ``<html lang>`` the report's language, nothing is loaded from the
     network, and a link leads back to ``index.html``."""
-    import nbformat
+    from nbformat import NotebookNode
 
     from ..text import label
 
     lang = lang if lang in ("ru", "en") else "ru"
-    if not isinstance(nb, dict):
-        nb = nbformat.read(nb, as_version=4)
     title = _shown_title(nb)
-    before = nb.metadata.get("title")
-    if title:
-        nb.metadata["title"] = title
-    try:
-        body, _ = _exporter(lang).from_notebook_node(
-            nb, resources={"effmuni_back": label("site_back_to_index", lang)}
-        )
-    finally:  # the page's title only: the notebook itself is left as it was
-        if before is None:
-            nb.metadata.pop("title", None)
-        else:
-            nb.metadata["title"] = before
+    if title:  # the page's title only: a shallow copy, the notebook is left as it is
+        nb = NotebookNode({**nb, "metadata": NotebookNode({**nb.metadata, "title": title})})
+    body, _ = _exporter(lang).from_notebook_node(
+        nb, resources={"effmuni_back": label("site_back_to_index", lang)}
+    )
     dest.write_text(body, encoding="utf-8")
 
 

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import os
 import uuid
+from multiprocessing import util
 from pathlib import Path
 
 from ._kernel import _kernel_manager
-from ._stop import _WRITING
+from ._stop import _KERNELS, _WRITING
 
 _MAX_REPORTS = 100  # reports one kernel runs before it is replaced (bounds any slow leak)
 
@@ -33,6 +34,7 @@ _WARM_UP = "import effmuni.batch._warm as _effmuni_warm; _effmuni_warm._kernel_w
 _RESET = "import effmuni.batch._warm as _effmuni_warm; _effmuni_warm._kernel_reset()"
 
 _CURRENT: _WarmKernel | None = None  # this process's warm kernel
+_finalizer_pid: int | None = None  # the process that registered _close_warm at its exit
 
 
 # --------------------------------------------------------------------------- in the kernel
@@ -150,18 +152,12 @@ class _WarmKernel:
             self.kc.stop_channels()
             run_sync(self.km.shutdown_kernel)(now=False)
         except Exception:  # already dead: make sure of it
-            for kernel in [*_kernel_processes(self.km)]:
-                kernel.kill()
+            live = _KERNELS.pop(id(self.km), None)
+            if live is not None:
+                live.kill()
         finally:
             self.log.unlink(missing_ok=True)
             _WRITING.discard(str(self.log))
-
-
-def _kernel_processes(km):
-    from ._stop import _KERNELS
-
-    live = _KERNELS.pop(id(km), None)
-    return [live] if live is not None else []
 
 
 def _warm_kernel(
@@ -169,12 +165,16 @@ def _warm_kernel(
 ) -> _WarmKernel:
     """This process's warm kernel for ``key``, started (or replaced) if needed, and reset for
     a report (``prepare=False``: only started, to warm up while the caller goes on)."""
-    global _CURRENT
+    global _CURRENT, _finalizer_pid
     if _CURRENT is not None and (_CURRENT.key != key or _CURRENT.reports >= _MAX_REPORTS):
         _close_warm()
     if _CURRENT is None:
-        if not _finalizer_registered:
-            _register_finalizer()
+        if _finalizer_pid != os.getpid():
+            # a pool worker shuts its kernel down when it exits (multiprocessing runs the
+            # finalizers of the process that registered them: so here, not at import, which
+            # may have happened in the forkserver before the fork)
+            util.Finalize(None, _close_warm, exitpriority=10)
+            _finalizer_pid = os.getpid()
         log = out_dir / f".warm-{os.getpid()}.{uuid.uuid4().hex[:8]}.kernel.log"
         _CURRENT = _WarmKernel(key, log, start_timeout)
     if prepare:
@@ -198,15 +198,3 @@ def _close_warm() -> None:
     current, _CURRENT = _CURRENT, None
     if current is not None:
         current.close()
-
-
-_finalizer_registered = False
-
-
-def _register_finalizer() -> None:
-    """A pool worker shuts its kernel down when it exits (multiprocessing runs finalizers)."""
-    global _finalizer_registered
-    from multiprocessing import util
-
-    util.Finalize(None, _close_warm, exitpriority=10)
-    _finalizer_registered = True
