@@ -405,22 +405,7 @@ def write_site(
 #: names in ``report`` and ``workbook`` are relative hyperlinks; the code last, for analysts)
 WORKBOOK_COLUMNS = (
     "municipality",
-    "quarters_with_project",
-    "quarters_alive",
-    "model_institutions",
-    "citizen_days",
-    "citizen_days_low",
-    "citizen_days_high",
-    "staff_hours",
-    "staff_hours_low",
-    "staff_hours_high",
-    "maturity_group",
-    "maturity_score",
-    "maturity_score_low",
-    "maturity_score_high",
-    "report",
-    "workbook",
-    "status",
+    *(c for c in FRONT_COLUMNS if c not in ("municipality_id", "name", "maturity_level")),
     "municipality_code",
 )
 
