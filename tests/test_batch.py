@@ -164,11 +164,65 @@ def test_unknown_id_lists_the_known_ones(echo_nb, tmp_path):
     ):
         em.run_batch(echo_nb, ["nowhere"], output_dir=tmp_path / "o", data=MINI, progress=False)
     proc = run_cli("batch", str(echo_nb), "--municipality", "../x", "--data", str(MINI))
-    assert (
-        proc.returncode == 2
-        and "refusing unsafe" in proc.stderr
-        and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "ошибка: недопустимые коды муниципалитетов: '../x'" in proc.stderr
+
+
+def test_refusals_before_anything_runs_speak_the_command_lines_language(echo_nb, tmp_path):
+    out = tmp_path / "o"
+    cases = [  # (arguments, Russian, English): one line each, exit code 2, nothing written
+        (
+            [str(echo_nb), "--municipality", "nowhere", "--data", str(MINI)],
+            "неизвестные коды муниципалитетов: nowhere; в наборе данных есть: cheboksary",
+            "unknown municipality id(s) nowhere; the dataset has: cheboksary",
+        ),
+        (
+            [str(tmp_path / "missing.ipynb"), "--data", str(MINI)],
+            "блокнот не найден: ",
+            "notebook not found: ",
+        ),
+        (
+            [str(echo_nb), "--analysis", str(tmp_path / "nowhere")],
+            "нет результатов effmuni analyse (нет файла municipalities.parquet)",
+            "no results of effmuni analyse in ",
+        ),
+        ([str(echo_nb), "--jobs", "0"], "аргумент --jobs: нужно целое число не меньше 1", None),
+        ([str(echo_nb), "--timeout", "-5"], "аргумент --timeout: нужно число больше 0", None),
+    ]
+    for args, ru, en in cases:
+        proc = run_cli("batch", *args, "--output-dir", str(out))
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert ru in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+        if en is not None:
+            proc = run_cli("--lang", "en", "batch", *args, "--output-dir", str(out))
+            assert proc.returncode == 2 and f"effmuni batch: error: {en}" in proc.stderr
+    assert not out.exists()
+
+
+def test_refusal_is_english_for_the_api_and_survives_pickling():
+    import pickle
+
+    from effmuni.text import Refusal
+
+    err = Refusal("batch_err_unsafe_ids", ids="'../x'")
+    again = pickle.loads(pickle.dumps(err))
+    assert isinstance(again, ValueError) and str(again) == str(err)
+    assert str(err).startswith("refusing unsafe municipality id(s) '../x'")
+    assert again.message("ru").startswith("недопустимые коды муниципалитетов: '../x'")
+
+
+def test_an_unreachable_scheduler_is_a_worded_refusal():
+    from effmuni.analysis.regions import connect_scheduler
+    from effmuni.text import Refusal
+
+    start = time.monotonic()
+    with pytest.raises(Refusal) as caught:
+        connect_scheduler("tcp://127.0.0.1:9", timeout="1s")  # the discard port: nobody there
+    assert time.monotonic() - start < 30
+    assert caught.value.message("ru").startswith(
+        "нет связи с планировщиком Dask tcp://127.0.0.1:9: "
     )
+    assert str(caught.value).startswith("cannot reach the Dask scheduler tcp://127.0.0.1:9: ")
 
 
 def test_parameters_reach_the_notebook_intact(echo_nb, tmp_path):

@@ -82,4 +82,4 @@ def test_usage_errors_exit_2(capsys):
     with pytest.raises(SystemExit):
         main(["maturity", "--k", "1", "--lang", "en"])
     err = capsys.readouterr().err
-    assert "usage:" in err and "argument --k: --k must be at least 2" in err
+    assert "usage:" in err and "argument --k: must be at least 2" in err

@@ -102,9 +102,11 @@ def test_zero_duration_is_a_warning_and_left_out_not_a_failure(mini_copy):
 
 def test_bad_options_are_usage_errors():
     r = run_cli("savings", str(MINI), "--confidence", "95")
-    assert r.returncode == 2 and "--confidence должно быть между 0 и 1" in r.stderr
+    assert r.returncode == 2 and "аргумент --confidence: нужно число между 0 и 1" in r.stderr
     r = run_cli("--lang", "en", "savings", str(MINI), "--confidence", "95")
-    assert r.returncode == 2 and "--confidence must be between 0 and 1" in r.stderr
+    assert (
+        r.returncode == 2 and "argument --confidence: must be a number between 0 and 1" in r.stderr
+    )
     r = run_cli("savings", str(MINI), "--n-boot", "10")
     assert r.returncode == 2 and "--n-boot" in r.stderr
     r = run_cli("savings", str(MINI), "--out", "x.txt")

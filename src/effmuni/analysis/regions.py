@@ -39,6 +39,7 @@ from .inputs import inputs_from_bundle, report_bundle
 __all__ = [
     "REGION_COLUMNS",
     "analyse_regions",
+    "connect_scheduler",
     "dataset_regions",
     "load_region",
     "national_effect",
@@ -349,6 +350,25 @@ def _regions_of(path: Path, regions) -> list[int]:
     return wanted
 
 
+def connect_scheduler(address: str, timeout: str = "20s"):
+    """A :class:`distributed.Client` of the Dask scheduler at ``address`` (``tcp://host:8786``).
+
+    Raises :class:`~effmuni.text.Refusal` (worded in the reader's language by the command
+    line) when dask.distributed is not installed or the scheduler cannot be reached within
+    ``timeout``, instead of the connection's own traceback.
+    """
+    from ..text import Refusal
+
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise Refusal("err_no_distributed") from None
+    try:
+        return Client(address, timeout=timeout)
+    except (OSError, TimeoutError, ValueError, TypeError) as e:
+        raise Refusal("err_scheduler_unreachable", address=address, error=e) from None
+
+
 def analyse_regions(
     path: str | Path,
     config: AnalysisConfig | None = None,
@@ -421,7 +441,7 @@ def analyse_regions(
 
     cluster = None
     if scheduler:
-        client = Client(scheduler, timeout="20s")
+        client = connect_scheduler(scheduler)
     else:
         cluster = LocalCluster(
             n_workers=max(1, int(workers)),

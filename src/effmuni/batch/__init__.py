@@ -30,9 +30,10 @@ from typing import Any
 import pandas as pd
 
 from ..analysis import source_hash
+from ..analysis.regions import connect_scheduler
 from ..datasets import load_dataset, resolve_path
 from ..schema import is_slug
-from ..text import check_lang
+from ..text import Refusal, check_lang
 from ._export import refresh_notebook
 from ._jobs import _execute_job, _Job, _prestart
 from ._stop import _Guard, _leftovers, _worker_init
@@ -144,30 +145,18 @@ def _select(municipalities, known: list[str]) -> list[str]:
         return known
     unsafe = [m for m in ids if not is_slug(m)]
     if unsafe:
-        raise ValueError(
-            "refusing unsafe municipality id(s) "
-            + ", ".join(repr(m) for m in unsafe)
-            + ": an id must be a safe ASCII slug (letters, digits, '-' and '_')"
-        )
+        raise Refusal("batch_err_unsafe_ids", ids=", ".join(repr(m) for m in unsafe))
     known_set = set(known)
     unknown = [m for m in ids if m not in known_set]
     if unknown:
-        shown = ", ".join(known[:30]) + (f", … ({len(known)} in all)" if len(known) > 30 else "")
-        raise ValueError(
-            f"unknown municipality id(s) {', '.join(unknown)}; the dataset has: {shown}"
-        )
+        key = "batch_err_unknown_ids" if len(known) <= 30 else "batch_err_unknown_ids_more"
+        raise Refusal(key, ids=", ".join(unknown), known=", ".join(known[:30]), n=len(known))
     return ids
 
 
 def _executor(jobs: int | None, scheduler: str | None, guard: _Guard):
     if scheduler:
-        try:
-            from distributed import Client
-        except ImportError:  # pragma: no cover - depends on the environment
-            raise ValueError(
-                "--scheduler needs dask.distributed: pip install 'effmuni[cluster]'"
-            ) from None
-        guard.client = Client(scheduler, timeout="20s")
+        guard.client = connect_scheduler(scheduler)
         guard.executor = guard.client.get_executor(pure=False)
         return guard.executor
     workers = jobs or os.cpu_count() or 1
@@ -257,7 +246,7 @@ def run_batch(
 
     nb_path = Path(notebook).resolve()
     if not nb_path.is_file():
-        raise FileNotFoundError(f"notebook not found: {notebook}")
+        raise Refusal("batch_err_no_notebook", path=notebook)
     params = dict(parameters or {})
     lang = check_lang(str(params.get("lang", "ru")))
     federal = analysis_dir if analysis_dir is not None else params.get("analysis_dir")
@@ -265,7 +254,7 @@ def run_batch(
         data_path = Path(federal).resolve()
         index = data_path / "municipalities.parquet"
         if not index.is_file():
-            raise FileNotFoundError(f"no results of effmuni analyse in {federal}: {index.name}")
+            raise Refusal("batch_err_no_analysis", path=federal, name=index.name)
         ds = None
         known = pd.read_parquet(index)["municipality_id"].tolist()
         params["analysis_dir"] = str(data_path)

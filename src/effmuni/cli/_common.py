@@ -161,14 +161,79 @@ def fail(command: str, message: str, code: int = 1) -> int:
 
 
 def error(command: str, e: Exception, lang: str, code: int = 1) -> int:
-    """Report an unexpected error (``error: …``); returns ``code``."""
-    return fail(command, label("cli_error", lang, error=e), code)
+    """Report an error (``error: …``) in ``lang`` when it can be worded (it has a
+    ``message(lang)`` method), else as it reads; returns ``code``."""
+    text = e.message(lang) if callable(getattr(e, "message", None)) else e
+    return fail(command, label("cli_error", lang, error=text), code)
 
 
 def data_problems(command: str, e: Exception, lang: str) -> int:
     """Report a :class:`~effmuni.DataError` in ``lang``; returns the exit code 1."""
     problems = e.message(lang) if hasattr(e, "message") else str(e)
     return fail(command, label("cli_data_problems", lang, problems=problems))
+
+
+def whole_number(lang: str, minimum: int = 1) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum``, refused in ``lang``."""
+
+    def convert(value: str) -> int:
+        try:
+            n = int(value)
+        except ValueError:
+            n = minimum - 1
+        if n < minimum:
+            raise argparse.ArgumentTypeError(
+                label("cli_err_whole", lang, minimum=minimum, value=value)
+            )
+        return n
+
+    return convert
+
+
+def positive_number(lang: str) -> Callable[[str], float]:
+    """An argparse type: a finite number greater than 0 (seconds, say), refused in ``lang``."""
+
+    def convert(value: str) -> float:
+        try:
+            x = float(value)
+        except ValueError:
+            x = float("nan")
+        if not 0 < x < float("inf"):
+            raise argparse.ArgumentTypeError(label("cli_err_positive", lang, value=value))
+        return x
+
+    return convert
+
+
+def confidence_level(lang: str) -> Callable[[str], float]:
+    """An argparse type for ``--confidence``: a number strictly between 0 and 1."""
+
+    def convert(value: str) -> float:
+        try:
+            c = float(value)
+        except ValueError:
+            c = -1.0
+        if not 0 < c < 1:
+            raise argparse.ArgumentTypeError(label("cli_err_confidence", lang, value=value))
+        return c
+
+    return convert
+
+
+def bootstrap_resamples(lang: str) -> Callable[[str], int]:
+    """An argparse type for ``--n-boot``: 0 (no intervals) or at least 100 resamples, as
+    :func:`~effmuni.estimate_savings` requires."""
+
+    def convert(value: str) -> int:
+        try:
+            n = int(value)
+        except ValueError:
+            n = -1
+        if n != 0 and n < 100:
+            raise argparse.ArgumentTypeError(label("cli_err_n_boot", lang, value=value))
+        return n
+
+    return convert
 
 
 def add_lenient_arguments(

@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 
 from ..text import fmt_number, label, translate_columns
-from ._common import add_command, add_dataset_argument, fail, print_table
+from ._common import (
+    add_command,
+    add_dataset_argument,
+    bootstrap_resamples,
+    error,
+    fail,
+    print_table,
+    whole_number,
+)
 
 __all__ = ["add_parser"]
 
@@ -64,8 +72,8 @@ def _run(args: argparse.Namespace) -> int:
             strict=not args.lenient,
             lang=lang,
         )
-    except ValueError as e:  # a memory limit Dask cannot parse
-        return fail("analyse", label("cli_error", lang, error=e))
+    except ValueError as e:  # an unreachable scheduler, a memory limit Dask cannot parse
+        return error("analyse", e, lang, code=2)
     shown = summary[list(_SHOWN)].copy()
     shown["status"] = shown["status"].map(lambda s: label(f"status_{s}", lang))
     shown["seconds"] = shown["seconds"].round(1)
@@ -111,11 +119,23 @@ def add_parser(subparsers, lang: str = "ru") -> None:
     p.add_argument(
         "--scheduler", metavar=L("cli_metavar_address"), help=L("cli_analyse_scheduler")
     )
-    p.add_argument("--workers", type=int, default=2, metavar="N", help=L("cli_analyse_workers"))
+    p.add_argument(
+        "--workers",
+        type=whole_number(lang),
+        default=2,
+        metavar="N",
+        help=L("cli_analyse_workers"),
+    )
     p.add_argument(
         "--memory-limit", default="4GiB", metavar="4GiB", help=L("cli_analyse_memory_limit")
     )
-    p.add_argument("--n-boot", type=int, default=2000, metavar="N", help=L("cli_analyse_n_boot"))
+    p.add_argument(
+        "--n-boot",
+        type=bootstrap_resamples(lang),
+        default=2000,
+        metavar="N",
+        help=L("cli_analyse_n_boot"),
+    )
     p.add_argument("--seed", type=int, default=0, help=L("cli_analyse_seed"))
     p.add_argument("--lenient", action="store_true", help=L("cli_analyse_lenient"))
     p.set_defaults(func=_run)

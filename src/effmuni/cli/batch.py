@@ -22,6 +22,8 @@ from ._common import (
     data_problems,
     error,
     load_lenient,
+    positive_number,
+    whole_number,
 )
 
 __all__ = ["accepted_data", "add_parser"]
@@ -121,7 +123,7 @@ def add_parser(subparsers, lang: str) -> None:
         metavar=L("cli_metavar_dir"),
         help=L("cli_batch_output_dir"),
     )
-    p.add_argument("--jobs", type=int, metavar="N", help=L("cli_batch_jobs"))
+    p.add_argument("--jobs", type=whole_number(lang), metavar="N", help=L("cli_batch_jobs"))
     p.add_argument(
         "-p",
         "--parameter",
@@ -135,7 +137,10 @@ def add_parser(subparsers, lang: str) -> None:
     p.add_argument("--html", action=argparse.BooleanOptionalAction, help=L("cli_batch_html"))
     p.add_argument("--resume", action="store_true", help=L("cli_batch_resume"))
     p.add_argument(
-        "--timeout", type=float, metavar=L("cli_metavar_seconds"), help=L("cli_batch_timeout")
+        "--timeout",
+        type=positive_number(lang),
+        metavar=L("cli_metavar_seconds"),
+        help=L("cli_batch_timeout"),
     )
     p.add_argument("--scheduler", metavar=L("cli_metavar_address"), help=L("cli_batch_scheduler"))
     p.add_argument("--fresh-kernels", action="store_true", help=L("cli_batch_fresh_kernels"))

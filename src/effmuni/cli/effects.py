@@ -14,6 +14,7 @@ from ..text import label
 from ._common import (
     add_command,
     add_dataset_argument,
+    confidence_level,
     fail,
     print_table,
     print_written,
@@ -59,16 +60,6 @@ def effects_tables(dataset, *, control="not_yet_treated", confidence=0.95, seed=
     config = AnalysisConfig(confidence=confidence, seed=seed, did_control=control)
     analysis = analyse(dataset, config)
     return analysis, analysis.effects
-
-
-def _confidence(value: str) -> float:
-    try:
-        c = float(value)
-    except ValueError:
-        c = -1.0
-    if not 0 < c < 1:
-        raise argparse.ArgumentTypeError(f"--confidence: 0 < c < 1, not {value!r}")
-    return c
 
 
 def _frames(effects, lang: str, names, details: bool) -> dict[str, pd.DataFrame]:
@@ -152,7 +143,7 @@ def add_parser(subparsers, lang: str = "ru") -> None:
         help=L("cli_effects_control"),
     )
     p.add_argument(
-        "--confidence", type=_confidence, default=0.95, help=L("cli_effects_confidence")
+        "--confidence", type=confidence_level(lang), default=0.95, help=L("cli_effects_confidence")
     )
     p.add_argument("--seed", type=int, default=0, help=L("cli_effects_seed"))
     p.add_argument("--details", action="store_true", help=L("cli_effects_details"))

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..text import label
-from ._common import add_command
+from ._common import add_command, positive_number
 
 __all__ = ["add_parser"]
 
@@ -43,5 +43,11 @@ def add_parser(subparsers, lang: str) -> None:
         metavar=label("cli_metavar_notebook", lang),
         help=label("cli_refresh_notebooks", lang),
     )
-    p.add_argument("--timeout", type=float, default=600, help=label("cli_refresh_timeout", lang))
+    p.add_argument(
+        "--timeout",
+        type=positive_number(lang),
+        default=600,
+        metavar=label("cli_metavar_seconds", lang),
+        help=label("cli_refresh_timeout", lang),
+    )
     p.set_defaults(func=_run)

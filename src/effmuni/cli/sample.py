@@ -6,7 +6,7 @@ import argparse
 import time
 
 from ..text import label
-from ._common import add_command
+from ._common import add_command, whole_number
 
 __all__ = ["add_parser"]
 
@@ -63,9 +63,17 @@ def add_parser(subparsers, lang: str) -> None:
         help=label("cli_sample_scale", lang),
     )
     p.add_argument(
-        "--regions", type=int, default=None, metavar="N", help=label("cli_sample_regions", lang)
+        "--regions",
+        type=whole_number(lang),
+        default=None,
+        metavar="N",
+        help=label("cli_sample_regions", lang),
     )
     p.add_argument(
-        "--workers", type=int, default=2, metavar="N", help=label("cli_sample_workers", lang)
+        "--workers",
+        type=whole_number(lang),
+        default=2,
+        metavar="N",
+        help=label("cli_sample_workers", lang),
     )
     p.set_defaults(func=_run)

@@ -11,6 +11,8 @@ from ._common import (
     add_command,
     add_dataset_argument,
     add_lenient_arguments,
+    bootstrap_resamples,
+    confidence_level,
     fail,
     print_table,
     print_written,
@@ -112,32 +114,6 @@ def savings_tables(
     return {name: tables[name] for name in _SHEETS[by]}
 
 
-def _confidence(lang: str):
-    def confidence(value: str) -> float:
-        try:
-            c = float(value)
-        except ValueError:
-            c = -1.0
-        if not 0 < c < 1:
-            raise argparse.ArgumentTypeError(label("cli_err_confidence", lang, value=value))
-        return c
-
-    return confidence
-
-
-def _n_boot(lang: str):
-    def n_boot(value: str) -> int:
-        try:
-            n = int(value)
-        except ValueError:
-            n = -1
-        if n != 0 and n < 100:
-            raise argparse.ArgumentTypeError(label("cli_err_n_boot", lang, value=value))
-        return n
-
-    return n_boot
-
-
 def _with_names(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     """Put the municipality's name (column ``name``) right after ``municipality_id``."""
     if "municipality_id" not in frame.columns or "name" in frame.columns:
@@ -216,10 +192,14 @@ def add_parser(subparsers, lang: str) -> None:
     )
     p.add_argument("--out", metavar=L("cli_metavar_file"), help=L("cli_savings_out"))
     p.add_argument(
-        "--confidence", type=_confidence(lang), default=0.95, help=L("cli_savings_confidence")
+        "--confidence", type=confidence_level(lang), default=0.95, help=L("cli_savings_confidence")
     )
     p.add_argument(
-        "--n-boot", type=_n_boot(lang), default=2000, metavar="N", help=L("cli_savings_n_boot")
+        "--n-boot",
+        type=bootstrap_resamples(lang),
+        default=2000,
+        metavar="N",
+        help=L("cli_savings_n_boot"),
     )
     p.add_argument("--seed", type=int, default=0, help=L("cli_savings_seed"))
     p.add_argument(

@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from ..text import label, translate_columns
-from ._common import add_command, print_table
+from ._common import add_command, print_table, whole_number
 
 __all__ = ["add_parser"]
 
@@ -70,7 +70,7 @@ def add_parser(subparsers, lang: str) -> None:
     )
     p.add_argument(
         "--max-errors",
-        type=int,
+        type=whole_number(lang),
         default=20,
         metavar="N",
         help=label("cli_validate_max_groups", lang),

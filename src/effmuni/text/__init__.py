@@ -17,11 +17,13 @@ from .formatting import (
 )
 from .markup import capitalize_first, html_escape, md_escape, plural
 from .problems import problem_text
+from .refusal import Refusal
 from .tables import show_table, show_value
 
 __all__ = [
     "LANGS",
     "MISSING",
+    "Refusal",
     "capitalize_first",
     "catalogue",
     "check_lang",
