@@ -473,6 +473,35 @@ def test_a_warm_kernel_forgets_the_previous_report(tmp_path):
     assert len({outputs_json(out / f"{m}.ipynb")["pid"] for m in ids}) == 3
 
 
+def _kernels_held() -> int:
+    from effmuni.batch._warm import _warm_kernels
+
+    return len(_warm_kernels())
+
+
+def test_a_dask_worker_with_two_threads_gives_each_thread_its_own_kernel(tmp_path):
+    """Two reports running at once in one Dask worker (two threads) never share a kernel:
+    each thread keeps its own, and every report still starts from the warmed state."""
+    distributed = pytest.importorskip("distributed")
+    nb = make_notebook(tmp_path / "state.ipynb", STATE, f'fail = ""\nSTART = {os.getcwd()!r}\n')
+    out = tmp_path / "o"
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        summary = em.run_batch(
+            nb, "all", output_dir=out, data=MINI, html=False, progress=False,
+            scheduler=cluster.scheduler_address,
+        )  # fmt: skip
+        with distributed.Client(cluster.scheduler_address) as client:
+            left = client.run(_kernels_held)
+    assert summary["status"].tolist() == ["ok"] * 3
+    seen = [outputs_json(out / f"{m}.ipynb") for m in summary["municipality_id"]]
+    assert len({s["pid"] for s in seen}) == 2  # one kernel per thread
+    for s in seen:
+        assert not s["leaked"] and s["max_rows"] == 60 and s["linewidth"] == 1.5 and s["cwd"]
+    assert list(left.values()) == [0]  # the batch shut the worker's kernels down
+
+
 def _outputs(path: Path) -> list:
     cells = nbformat.read(path, as_version=4).cells
     return [(c.execution_count, c.outputs) for c in cells if c.cell_type == "code"]

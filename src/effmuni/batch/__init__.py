@@ -37,7 +37,7 @@ from ..text import Refusal, check_lang
 from ._export import refresh_notebook
 from ._jobs import _execute_job, _Job, _prestart
 from ._stop import _Guard, _leftovers, _worker_init
-from ._warm import _close_warm
+from ._warm import _close_all_warm, _close_warm
 
 __all__ = ["SUMMARY_COLUMNS", "parse_parameter", "refresh_notebook", "run_batch"]
 
@@ -344,7 +344,7 @@ def run_batch(
                 _tick(bar)
             executor.shutdown(wait=True)
             if guard.client is not None:
-                guard.client.run(_close_warm)  # Dask workers outlive the batch, kernels do not
+                guard.client.run(_close_all_warm)  # Dask workers outlive the batch, kernels not
                 guard.client.close()
     bar.close()
 

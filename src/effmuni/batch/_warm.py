@@ -10,16 +10,22 @@ again) and the working folder restored — so each report sees what a fresh kern
 after the same imports. ``tests/test_batch.py`` checks that reports made in a warm kernel are
 the same, output for output, as those made in fresh ones.
 
+A warm kernel belongs to the thread that runs the reports: one in the batch's own process and
+in a pool worker, one per thread of a Dask worker started with several threads (two reports
+never share a kernel at the same time).
+
 A kernel is replaced after a failed or timed-out report, after :data:`_MAX_REPORTS` reports, and
 when a job of another run (another output folder, environment or effmuni source) arrives. It
-is shut down when the batch ends (:func:`_close_warm`: the batch's own process, each pool
-worker at exit, each Dask worker through ``Client.run``); if its worker dies instead, the
-batch's lifeline kills it (:mod:`._stop`) and ipykernel's parent poller ends it anyway.
+is shut down when the batch ends (:func:`_close_warm` in the batch's own process,
+:func:`_close_all_warm` in each pool worker at exit and each Dask worker through
+``Client.run``); if its worker dies instead, the batch's lifeline kills it (:mod:`._stop`) and
+ipykernel's parent poller ends it anyway.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from multiprocessing import util
 from pathlib import Path
@@ -33,8 +39,9 @@ _MAX_REPORTS = 100  # reports one kernel runs before it is replaced (bounds any 
 _WARM_UP = "import effmuni.batch._warm as _effmuni_warm; _effmuni_warm._kernel_warm_up()"
 _RESET = "import effmuni.batch._warm as _effmuni_warm; _effmuni_warm._kernel_reset()"
 
-_CURRENT: _WarmKernel | None = None  # this process's warm kernel
-_finalizer_pid: int | None = None  # the process that registered _close_warm at its exit
+_WARM: dict[int, _WarmKernel] = {}  # this process's warm kernels, by thread
+_LOCK = threading.Lock()
+_finalizer_pid: int | None = None  # the process that registered _close_all_warm at its exit
 
 
 # --------------------------------------------------------------------------- in the kernel
@@ -163,38 +170,56 @@ class _WarmKernel:
 def _warm_kernel(
     key: tuple, out_dir: Path, start_timeout: float, *, prepare: bool = True
 ) -> _WarmKernel:
-    """This process's warm kernel for ``key``, started (or replaced) if needed, and reset for
-    a report (``prepare=False``: only started, to warm up while the caller goes on)."""
-    global _CURRENT, _finalizer_pid
-    if _CURRENT is not None and (_CURRENT.key != key or _CURRENT.reports >= _MAX_REPORTS):
+    """This thread's warm kernel for ``key``, started (or replaced) if needed, and reset for a
+    report (``prepare=False``: only started, to warm up while the caller goes on)."""
+    global _finalizer_pid
+    current = _WARM.get(threading.get_ident())
+    if current is not None and (current.key != key or current.reports >= _MAX_REPORTS):
         _close_warm()
-    if _CURRENT is None:
-        if _finalizer_pid != os.getpid():
-            # a pool worker shuts its kernel down when it exits (multiprocessing runs the
-            # finalizers of the process that registered them: so here, not at import, which
-            # may have happened in the forkserver before the fork)
-            util.Finalize(None, _close_warm, exitpriority=10)
-            _finalizer_pid = os.getpid()
+        current = None
+    if current is None:
+        with _LOCK:
+            if _finalizer_pid != os.getpid():
+                # a pool worker shuts its kernels down when it exits (multiprocessing runs the
+                # finalizers of the process that registered them: so here, not at import,
+                # which may have happened in the forkserver before the fork)
+                util.Finalize(None, _close_all_warm, exitpriority=10)
+                _finalizer_pid = os.getpid()
         log = out_dir / f".warm-{os.getpid()}.{uuid.uuid4().hex[:8]}.kernel.log"
-        _CURRENT = _WarmKernel(key, log, start_timeout)
+        current = _WARM[threading.get_ident()] = _WarmKernel(key, log, start_timeout)
     if prepare:
-        _CURRENT.prepare()
-    return _CURRENT
+        current.prepare()
+    return current
 
 
 def _discard_warm(keep_log: Path | None = None) -> None:
-    """Shut the warm kernel down after a failure, keeping its log as ``keep_log``."""
-    if _CURRENT is not None and keep_log is not None and _CURRENT.log.exists():
+    """Shut this thread's warm kernel down after a failure, keeping its log as ``keep_log``."""
+    current = _WARM.get(threading.get_ident())
+    if current is not None and keep_log is not None and current.log.exists():
         try:
-            os.replace(_CURRENT.log, keep_log)
+            os.replace(current.log, keep_log)
         except OSError:
             pass
     _close_warm()
 
 
 def _close_warm() -> None:
-    """Shut down this process's warm kernel, if any."""
-    global _CURRENT
-    current, _CURRENT = _CURRENT, None
+    """Shut down this thread's warm kernel, if any."""
+    current = _WARM.pop(threading.get_ident(), None)
     if current is not None:
         current.close()
+
+
+def _close_all_warm() -> None:
+    """Shut down every warm kernel of this process (at its exit, or on a Dask worker when the
+    batch ends)."""
+    with _LOCK:
+        kernels = list(_WARM.values())
+        _WARM.clear()
+    for current in kernels:
+        current.close()
+
+
+def _warm_kernels() -> list[_WarmKernel]:
+    """The warm kernels this process holds now (for tests and diagnostics)."""
+    return list(_WARM.values())
