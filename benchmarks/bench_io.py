@@ -286,17 +286,22 @@ def main() -> None:
     n_events, n_cases = len(log), log["case_id"].nunique()
     del log
     bare_runs, ours_runs, read_runs = [], [], []
+    bare_cpu, ours_cpu, read_cpu = [], [], []
     load_before = os.getloadavg()
 
     def bare() -> None:
+        c = time.process_time()
         bare_runs.append(timed(lambda: pacsv.read_csv(csv), 1)[0])
+        bare_cpu.append(time.process_time() - c)
 
     def ours() -> None:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         log = read_event_log(csv)
         read_runs.append(time.perf_counter() - t)
+        read_cpu.append(time.process_time() - c)
         case_timings(log)
         ours_runs.append(time.perf_counter() - t)
+        ours_cpu.append(time.process_time() - c)
 
     for i in range(args.repeat):  # A/B, B/A, ...: load changes and order hit both alike
         for step in (bare, ours) if i % 2 == 0 else (ours, bare):
@@ -313,21 +318,32 @@ def main() -> None:
         f"\nCSV: {csv.name}, {size:.0f} MiB, {n_events:,} events, {n_cases:,} cases "
         f"(best / median of {args.repeat} runs; peak = RSS growth in a fresh process)"
     )
-    print(f"{'step':<46} {'best s':>7} {'median s':>9} {'peak MiB':>9}")
+    med = statistics.median
+    print(f"{'step':<46} {'best s':>7} {'median s':>9} {'cpu s':>6} {'peak MiB':>9}")
     print(
         f"{'(a) pyarrow.csv.read_csv (bare)':<46} {bare_best:>7.3f} {bare_med:>9.3f} "
-        f"{bare_peak:>9.0f}"
+        f"{med(bare_cpu):>6.3f} {bare_peak:>9.0f}"
     )
-    print(f"{'    read_event_log alone':<46} {read_best:>7.3f} {read_med:>9.3f} {'':>9}")
+    print(
+        f"{'    read_event_log alone':<46} {read_best:>7.3f} {read_med:>9.3f} "
+        f"{med(read_cpu):>6.3f} {'':>9}"
+    )
     print(
         f"{'(b) read_event_log + case_timings':<46} {ours_best:>7.3f} {ours_med:>9.3f} "
-        f"{ours_peak:>9.0f}"
+        f"{med(ours_cpu):>6.3f} {ours_peak:>9.0f}"
     )
     print(
         f"ratio (b)/(a): {ours_best / bare_best:.2f}x best, {ours_med / bare_med:.2f}x median; "
         f"per interleaved pair {min(pair_ratios):.2f}x best, "
         f"{statistics.median(pair_ratios):.2f}x median, {max(pair_ratios):.2f}x worst "
         "(aim: within 1.2x)"
+    )
+    cores = os.cpu_count() or 1
+    print(
+        f"CPU (median, all threads): the bare read keeps {med(bare_cpu) / bare_med:.1f} of "
+        f"{cores} cores busy; (b) needs {med(ours_cpu) - med(bare_cpu):+.3f} CPU s more than it, "
+        f"while 1.2x leaves {0.2 * bare_med * cores:.3f} CPU s on {cores} cores "
+        "(at best, all of it in parallel)"
     )
     print(
         f"load average (1, 5, 15 min) on {os.cpu_count()} CPUs: "
