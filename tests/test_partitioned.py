@@ -101,6 +101,44 @@ def test_corrupt_partition_is_one_problem_and_the_rest_loads(federal, tmp_path):
     assert pq.read_schema(out / "institutions" / "region_id=01" / "part-0.parquet")  # untouched
 
 
+def test_a_municipality_id_used_by_two_regions_is_rejected_in_both(federal, tmp_path):
+    """Reports are named and regions looked up by municipality id: one id in two regions
+    cannot be told apart, so both rows are rejected, also when one region is checked alone."""
+    out, _ = federal
+    copy = tmp_path / "fed"
+    shutil.copytree(out, copy)
+    part = copy / "municipalities" / "region_id=02" / "part-0.parquet"
+    table = pq.read_table(part)
+    ids = table.column("municipality_id").to_pylist()
+    taken = pq.read_table(copy / "municipalities" / "region_id=01" / "part-0.parquet")
+    clash = taken.column("municipality_id")[0].as_py()
+    renamed = ids[0]
+    ids[0] = f" {clash} "  # compared without the spaces
+    pq.write_table(table.set_column(0, "municipality_id", pa.array(ids)), part)
+
+    report = em.validate(copy, lang="en")
+    assert _reconciles(report)
+    shared = report.errors[report.errors["code"] == "id_in_regions"]
+    assert sorted(shared["file"]) == [
+        "municipalities/region_id=01/part-0.parquet",
+        "municipalities/region_id=02/part-0.parquet",
+    ]
+    assert set(shared["value"].str.strip()) == {clash}
+    assert (shared["problem"].str.contains("the same id is used in regions 1, 2")).all()
+    # the rows that named the renamed unit now point at nothing, and say so
+    assert (report.errors["value"] == renamed).any()
+
+    alone = em.load_dataset(copy, region=1, strict=False)
+    assert clash not in set(alone.municipalities["municipality_id"])
+    assert _reconciles(alone.report)
+    ru = em.validate(copy, region=1).errors
+    assert (
+        ru.loc[ru["code"] == "id_in_regions", "problem"]
+        .str.contains("такой же код есть в регионах 1, 2")
+        .all()
+    )
+
+
 def test_regional_csv_sample_unchanged():
     report = em.validate(em.sample_path())
     assert report.ok

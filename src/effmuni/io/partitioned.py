@@ -210,6 +210,43 @@ class PartitionedSource:
             file, rows = folder_name, np.arange(2, len(frame) + 2)
         return RawTable(table, file, frame.reset_index(drop=True), rows), problems
 
+    def shared_ids(self, table: str = "municipalities") -> dict[str, list]:
+        """The key values of ``table`` found in more than one region, with those regions.
+
+        Only the key column and the partition key of each file are read (a few bytes a row);
+        files that cannot be read are left to the region passes, which report them. Values are
+        compared as text without surrounding spaces.
+        """
+        if table not in self.tables:
+            return {}
+        try:
+            dset = self.dataset(table)
+        except (pa.ArrowException, OSError):
+            return {}
+        key = TABLES[table].key[0]
+        lookup = _header_lookup(TABLES[table])
+        name = next((n for n in dset.schema.names if lookup.get(normalize_label(n)) == key), None)
+        if name is None or PARTITION_KEY not in dset.schema.names:
+            return {}
+        pieces = []
+        for frag in dset.get_fragments():
+            try:
+                pieces.append(frag.to_table(schema=dset.schema, columns=[name, PARTITION_KEY]))
+            except (pa.ArrowException, OSError, ValueError):
+                continue
+        if not pieces:
+            return {}
+        both = pa.concat_tables(pieces)
+        ids = pc.utf8_trim_whitespace(pc.cast(both.column(name), pa.string()))
+        pairs = pa.table({"id": ids, "region": both.column(PARTITION_KEY)}).drop_null()
+        regions = pairs.group_by("id").aggregate([("region", "distinct")])
+        lists = regions.column("region_distinct").to_pylist()
+        return {
+            i: sorted(r)
+            for i, r in zip(regions.column("id").to_pylist(), lists, strict=True)
+            if len(r) > 1
+        }
+
     def _row_filter(self, table: str, schema: pa.Schema, ids: dict[str, set] | None):
         if ids is None or table not in _SELECT_BY:
             return None

@@ -287,11 +287,13 @@ def _check_tables(
     extract_date,
     lang: str,
     known_ids: dict[str, set[str]] | None = None,
+    shared: dict[str, dict[str, list]] | None = None,
 ):
     """Check the tables of ``raws`` (one dataset, or one region's partitions of it).
 
     ``known_ids`` seeds the accepted ids of tables not in ``raws`` (tables held as plain files
-    beside partitioned ones, checked in the first region's pass). Returns the accepted tables,
+    beside partitioned ones, checked in the first region's pass). ``shared`` maps a table to
+    its ids that other regions use too (rejected). Returns the accepted tables,
     the rejected rows, the counts (one dict a table read), the unusable tables and the
     accepted ids.
     """
@@ -317,6 +319,7 @@ def _check_tables(
         check = TableCheck(raw, spec, errors, warnings)
         if len(raw.frame.columns) and check.convert():
             check.check_duplicates()
+            check.check_shared((shared or {}).get(name, {}))
             table_rules(check)
             service_rules(check, tables, extract_date=extract_date)
             if any(c.references and c.references.startswith(name + ".") for c in spec.columns):
@@ -373,7 +376,9 @@ def _validate_partitioned(
     Each pass reads one region's partition of every table (:class:`PartitionedSource`, the
     filters pushed down to the Parquet reader) and checks it as a dataset of its own; its
     accepted and rejected rows are kept, the rows read are let go. References are checked
-    within a region. Tables held as plain files beside the folders are checked in the first
+    within a region; a municipality id used in more than one region (found first by reading
+    that one column of every partition) is rejected in each of them, also when only one
+    region is checked. Tables held as plain files beside the folders are checked in the first
     pass; their accepted ids serve every pass. The counts sum over the passes, so
     ``rows_read == rows_accepted + rows_rejected`` holds for every table.
     """
@@ -390,6 +395,7 @@ def _validate_partitioned(
         else:
             regions = [region]
     wanted = None if municipalities is None else {str(m) for m in municipalities}
+    shared = {"municipalities": src.shared_ids("municipalities")} if regions else {}
     parts: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLE_ORDER}
     rejected_parts: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLE_ORDER}
     totals: dict[str, dict] = {}
@@ -410,7 +416,7 @@ def _validate_partitioned(
             if ids is not None and name in ("institutions", "projects"):
                 ids[name] = _read_ids(raw, name)
         tables, rejected, counts, unusable_here, accepted = _check_tables(
-            pass_raws, errors, warnings, source, False, extract_date, lang, known_ids
+            pass_raws, errors, warnings, source, False, extract_date, lang, known_ids, shared
         )
         if i == 0:
             known_ids = {t: accepted.get(t, set()) for t in raws}

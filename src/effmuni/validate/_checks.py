@@ -165,6 +165,26 @@ class TableCheck:
             shown = keyed.str.replace("\x1f", " / ", regex=False).str.strip(" /").to_numpy()
             self.fail(dup, must[-1], msgs, shown)
 
+    def check_shared(self, shared: dict[str, list]) -> None:
+        """Reject rows whose key another region uses too (``shared``: id -> its regions).
+
+        Partitions are checked one region at a time; an id that names units of two regions
+        (a report per id, a region looked up by id) cannot be told apart, so every row with it
+        is rejected, in each region.
+        """
+        key = self.spec.key[0]
+        if not shared or key not in self.values:
+            return
+        ids = self.values[key].astype("string").str.strip()
+        hit = ids.isin(list(shared)).fillna(False).to_numpy(dtype=bool)
+        if not hit.any():
+            return
+        problems = np.empty(len(ids), dtype=object)
+        for i in np.flatnonzero(hit):
+            regions = ", ".join(str(r) for r in shared[ids.iat[i]])
+            problems[i] = Problem("id_in_regions", {"regions": regions})
+        self.fail(hit, key, problems, ids.to_numpy(dtype=object))
+
     def check_references(self, accepted: dict[str, set[str]], unusable: set[str] = frozenset()):
         """Reject rows whose reference is not among the ``accepted`` ids of its table.
 
