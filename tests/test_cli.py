@@ -135,3 +135,24 @@ def test_language_rules():
     assert locale_lang({"LANG": "en_US.UTF-8"}) == "en"
     assert locale_lang({"LC_MESSAGES": "en_GB.UTF-8", "LANG": "ru_RU.UTF-8"}) == "en"
     assert locale_lang({"LANG": "ru_RU.UTF-8"}) == locale_lang({}) == "ru"
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["analyse", "x", "--out", "y", "--workers", "0"], "нужно целое число не меньше 1"),
+        (["analyse", "x", "--out", "y", "--n-boot", "5"], "нужно 0 (без интервалов)"),
+        (["sample", "--out", "y", "--regions", "0"], "нужно целое число не меньше 1"),
+        (["validate", "x", "--max-errors", "-1"], "нужно целое число не меньше 1"),
+        (["refresh", "x.ipynb", "--timeout", "0"], "нужно число больше 0"),
+        (["batch", "x.ipynb", "--timeout", "nan"], "нужно число больше 0"),
+        (["effects", "--confidence", "1.5"], "нужно число между 0 и 1"),
+    ],
+)
+def test_numbers_out_of_range_are_usage_errors_before_anything_runs(capsys, args, words):
+    with pytest.raises(SystemExit) as stop:
+        main(args)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    option = [a for a in args if a.startswith("--")][-1]
+    assert f"аргумент {option}: {words}" in err and "Traceback" not in err

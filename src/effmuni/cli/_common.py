@@ -173,67 +173,43 @@ def data_problems(command: str, e: Exception, lang: str) -> int:
     return fail(command, label("cli_data_problems", lang, problems=problems))
 
 
-def whole_number(lang: str, minimum: int = 1) -> Callable[[str], int]:
-    """An argparse type: a whole number of at least ``minimum``, refused in ``lang``."""
+def _checked(
+    lang: str, parse: Callable[[str], T], ok: Callable[[T], bool], key: str, **words
+) -> Callable[[str], T]:
+    """An argparse type: ``parse(value)`` when ``ok`` of it, else a usage error worded by the
+    catalogue's ``key`` in ``lang`` (with ``value`` and ``words``)."""
 
-    def convert(value: str) -> int:
+    def convert(value: str) -> T:
         try:
-            n = int(value)
+            x = parse(value)
         except ValueError:
-            n = minimum - 1
-        if n < minimum:
-            raise argparse.ArgumentTypeError(
-                label("cli_err_whole", lang, minimum=minimum, value=value)
-            )
-        return n
-
-    return convert
-
-
-def positive_number(lang: str) -> Callable[[str], float]:
-    """An argparse type: a finite number greater than 0 (seconds, say), refused in ``lang``."""
-
-    def convert(value: str) -> float:
-        try:
-            x = float(value)
-        except ValueError:
-            x = float("nan")
-        if not 0 < x < float("inf"):
-            raise argparse.ArgumentTypeError(label("cli_err_positive", lang, value=value))
+            x = None
+        if x is None or not ok(x):
+            raise argparse.ArgumentTypeError(label(key, lang, value=value, **words))
         return x
 
     return convert
 
 
+def whole_number(lang: str, minimum: int = 1) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum``."""
+    return _checked(lang, int, lambda n: n >= minimum, "cli_err_whole", minimum=minimum)
+
+
+def positive_number(lang: str) -> Callable[[str], float]:
+    """An argparse type: a finite number greater than 0 (seconds, say)."""
+    return _checked(lang, float, lambda x: 0 < x < float("inf"), "cli_err_positive")
+
+
 def confidence_level(lang: str) -> Callable[[str], float]:
     """An argparse type for ``--confidence``: a number strictly between 0 and 1."""
-
-    def convert(value: str) -> float:
-        try:
-            c = float(value)
-        except ValueError:
-            c = -1.0
-        if not 0 < c < 1:
-            raise argparse.ArgumentTypeError(label("cli_err_confidence", lang, value=value))
-        return c
-
-    return convert
+    return _checked(lang, float, lambda c: 0 < c < 1, "cli_err_confidence")
 
 
 def bootstrap_resamples(lang: str) -> Callable[[str], int]:
     """An argparse type for ``--n-boot``: 0 (no intervals) or at least 100 resamples, as
     :func:`~effmuni.estimate_savings` requires."""
-
-    def convert(value: str) -> int:
-        try:
-            n = int(value)
-        except ValueError:
-            n = -1
-        if n != 0 and n < 100:
-            raise argparse.ArgumentTypeError(label("cli_err_n_boot", lang, value=value))
-        return n
-
-    return convert
+    return _checked(lang, int, lambda n: n == 0 or n >= 100, "cli_err_n_boot")
 
 
 def add_lenient_arguments(
