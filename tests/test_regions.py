@@ -178,6 +178,15 @@ def test_bad_partitions_are_quarantined_and_the_rest_goes_on(federal, tmp_path):
     rows = pd.read_csv(out / "quarantine" / "region_id=02" / "service_stats.quarantine.csv")
     assert len(rows) == 1 and rows["n_completed"].iloc[0] == -5 and rows["_problems"].iloc[0]
     assert not region_folder(out, 1).exists() and not region_folder(out, 2).exists()
+    # the reason in a few words: how many problems, the first, and where the rest are
+    reason = result.loc[2, "error"]
+    assert reason.startswith(f"{len(pd.read_csv(out / 'quarantine' / 'region_id=02.csv'))} ")
+    assert "service_stats/region_id=02/part-0.parquet, row 9, column 'n_completed'" in reason
+    assert reason.endswith(
+        "Every problem is in quarantine/region_id=02.csv, the rejected rows with their reasons "
+        "in quarantine/region_id=02/"
+    )
+    assert "--quarantine" not in reason  # the command's option does not apply here
     assert region_folder(out, 21).is_dir()
     with pytest.raises(FileNotFoundError):
         load_region(out, 1)

@@ -143,7 +143,7 @@ def _region_task(
             "n_rejected": _rejected(e.report),
             "seconds": time.perf_counter() - start,
             "worker_peak_mb": _peak_mb(),
-            "error": e.message(lang, limit=3),
+            "error": _quarantine_reason(e, lang, name),
         }
     if _rejected(ds.report):  # --lenient: the accepted rows are analysed, the others kept
         ds.report.write_quarantine(rejected_dir)
@@ -162,6 +162,26 @@ def _region_task(
         "worker_peak_mb": _peak_mb(),
         "error": "",
     }
+
+
+def _quarantine_reason(e: DataError, lang: str, name: str) -> str:
+    """Why a region was quarantined, in a few lines (the command line, ``regions.csv`` and the
+    federal page show it): how many problems, the first kind, and where the rest is."""
+    if e.report is None:
+        return e.message(lang)
+    from ..text import label
+    from ..validate import group_count, grouped_lines
+
+    problems = e.report.errors
+    return label(
+        "region_quarantine_reason",
+        lang,
+        n=len(problems),
+        kinds=group_count(problems),
+        first=grouped_lines(problems, lang, limit=1, examples=2)[0],
+        problems=f"quarantine/{name}.csv",
+        rows=f"quarantine/{name}/",
+    )
 
 
 def load_region(output_dir: str | Path, region_id: int) -> Analysis:
