@@ -211,7 +211,7 @@ def test_refusal_is_english_for_the_api_and_survives_pickling():
     assert again.message("ru").startswith("недопустимые коды муниципалитетов: '../x'")
 
 
-def test_an_unreachable_scheduler_is_a_worded_refusal():
+def test_an_unreachable_scheduler_is_a_worded_refusal(echo_nb):
     from effmuni.analysis.regions import connect_scheduler
     from effmuni.text import Refusal
 
@@ -223,6 +223,9 @@ def test_an_unreachable_scheduler_is_a_worded_refusal():
         "нет связи с планировщиком Dask tcp://127.0.0.1:9: "
     )
     assert str(caught.value).startswith("cannot reach the Dask scheduler tcp://127.0.0.1:9: ")
+    # the batch says so before it reads any data (here: data that do not exist)
+    with pytest.raises(Refusal, match="cannot reach the Dask scheduler nowhere"):
+        em.run_batch(echo_nb, "all", data="/nonexistent", scheduler="nowhere", progress=False)
 
 
 def test_parameters_reach_the_notebook_intact(echo_nb, tmp_path):

@@ -247,6 +247,8 @@ def run_batch(
     nb_path = Path(notebook).resolve()
     if not nb_path.is_file():
         raise Refusal("batch_err_no_notebook", path=notebook)
+    if scheduler:  # a wrong address is said at once, before the data are read
+        connect_scheduler(scheduler, timeout="10s").close()
     params = dict(parameters or {})
     lang = check_lang(str(params.get("lang", "ru")))
     federal = analysis_dir if analysis_dir is not None else params.get("analysis_dir")
