@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 
 import effmuni as em
 from effmuni.analysis import analyse_regions, national_rollup, region_inputs
-from effmuni.text import fmt_interval, fmt_number, label
+from effmuni.analysis.regions import region_of
+from effmuni.text import Refusal, fmt_interval, fmt_number, label
 
 pytest.importorskip("distributed")
 
@@ -119,3 +120,22 @@ def test_regions_computed_by_an_earlier_run_stay_on_the_page(run, tmp_path):
     assert [">Регион 2<" in r for r in shown] == [True, False]
     assert ">Регион 21<" in shown[1] and "готов" in shown[1]
     assert len(_rows(page, 1)) == len(units)
+
+
+def test_a_unit_in_two_computed_regions_is_refused_not_guessed(run, tmp_path):
+    """Results of two analyse runs whose data disagree on a unit's region: the batch and the
+    region look-up refuse, naming the unit and the regions to compute again."""
+    out = run[0]
+    later = tmp_path / "analysis"
+    shutil.copytree(out, later)
+    index = pd.read_parquet(later / "municipalities.parquet")
+    moved = pd.DataFrame({"municipality_id": ["kanash"], "region_id": [2]})
+    pd.concat([index, moved], ignore_index=True).to_parquet(later / "municipalities.parquet")
+    with pytest.raises(Refusal) as caught:
+        em.run_batch(REPORT, "all", output_dir=tmp_path / "r", analysis_dir=later, progress=False)
+    assert "kanash (2, 21)" in str(caught.value) and "--regions 2,21" in str(caught.value)
+    assert "относят муниципалитет к двум регионам: kanash (2, 21)" in caught.value.message("ru")
+    with pytest.raises(Refusal):
+        region_of(later, "kanash")
+    assert not (tmp_path / "r").exists()
+    assert region_of(out, "kanash") == 21  # the consistent results as before

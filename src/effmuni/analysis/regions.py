@@ -39,6 +39,7 @@ from .inputs import inputs_from_bundle, report_bundle
 __all__ = [
     "REGION_COLUMNS",
     "analyse_regions",
+    "computed_units",
     "connect_scheduler",
     "dataset_regions",
     "load_region",
@@ -195,6 +196,29 @@ def load_region(output_dir: str | Path, region_id: int) -> Analysis:
     return region_inputs(output_dir, region_id)[1]
 
 
+def computed_units(output_dir: str | Path) -> pd.DataFrame:
+    """``municipality_id`` and ``region_id`` of every unit of the regions computed so far.
+
+    Raises :class:`~effmuni.text.Refusal` when a unit is in two computed regions: the data
+    changed between ``analyse`` runs (validation rejects one id in two regions within a run),
+    and which region's results are current cannot be told.
+    """
+    from ..text import Refusal
+
+    index = pd.read_parquet(Path(output_dir) / "municipalities.parquet")
+    twice = index[index["municipality_id"].duplicated(keep=False)]
+    if len(twice):
+        regions = twice.groupby("municipality_id", sort=True)["region_id"].agg(
+            lambda r: ", ".join(str(x) for x in sorted(r))
+        )
+        raise Refusal(
+            "err_units_in_two_regions",
+            units="; ".join(f"{m} ({r})" for m, r in regions.items()),
+            regions=",".join(sorted({str(x) for x in twice["region_id"]}, key=int)),
+        )
+    return index
+
+
 def region_of(output_dir: str | Path, municipality_id: str) -> int:
     """The region of ``municipality_id`` among the regions :func:`analyse_regions` computed.
 
@@ -203,7 +227,7 @@ def region_of(output_dir: str | Path, municipality_id: str) -> int:
     ValueError
         When no computed region holds it.
     """
-    index = pd.read_parquet(Path(output_dir) / "municipalities.parquet")
+    index = computed_units(output_dir)
     hit = index.loc[index["municipality_id"] == municipality_id, "region_id"]
     if hit.empty:
         raise ValueError(

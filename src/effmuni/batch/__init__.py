@@ -30,7 +30,7 @@ from typing import Any
 import pandas as pd
 
 from ..analysis import source_hash
-from ..analysis.regions import connect_scheduler
+from ..analysis.regions import computed_units, connect_scheduler
 from ..datasets import load_dataset, resolve_path
 from ..schema import is_slug
 from ..text import Refusal, check_lang
@@ -258,7 +258,7 @@ def run_batch(
         if not index.is_file():
             raise Refusal("batch_err_no_analysis", path=federal, name=index.name)
         ds = None
-        known = pd.read_parquet(index)["municipality_id"].tolist()
+        known = computed_units(data_path)["municipality_id"].tolist()
         params["analysis_dir"] = str(data_path)
     else:
         data_path = resolve_path(data if data is not None else params.get("data_dir")).resolve()
