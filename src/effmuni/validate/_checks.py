@@ -179,10 +179,11 @@ class TableCheck:
         hit = ids.isin(list(shared)).fillna(False).to_numpy(dtype=bool)
         if not hit.any():
             return
-        problems = np.empty(len(ids), dtype=object)
-        for i in np.flatnonzero(hit):
-            regions = ", ".join(str(r) for r in shared[ids.iat[i]])
-            problems[i] = Problem("id_in_regions", {"regions": regions})
+        worded = {
+            i: Problem("id_in_regions", {"regions": ", ".join(str(r) for r in regions)})
+            for i, regions in shared.items()
+        }  # one problem an id (few), given to its rows
+        problems = ids.map(worded).to_numpy(dtype=object)
         self.fail(hit, key, problems, ids.to_numpy(dtype=object))
 
     def check_references(self, accepted: dict[str, set[str]], unusable: set[str] = frozenset()):
