@@ -168,7 +168,22 @@ def test_unknown_id_lists_the_known_ones(echo_nb, tmp_path):
     assert "ошибка: недопустимые коды муниципалитетов: '../x'" in proc.stderr
 
 
-def test_refusals_before_anything_runs_speak_the_command_lines_language(echo_nb, tmp_path):
+def _cli(capsys, *args: str) -> tuple[int, str]:
+    """The command line run in this process (the code ``python -m effmuni`` runs):
+    its exit code and what it wrote to stderr."""
+    from effmuni.cli import main
+
+    try:
+        code = main(list(args))
+    except SystemExit as stop:  # argparse's usage errors
+        code = stop.code
+    return code, capsys.readouterr().err
+
+
+def test_refusals_before_anything_runs_speak_the_command_lines_language(
+    echo_nb, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setenv("LANG", "C.UTF-8")  # a locale that does not ask for English
     out = tmp_path / "o"
     cases = [  # (arguments, Russian, English): one line each, exit code 2, nothing written
         (
@@ -190,12 +205,11 @@ def test_refusals_before_anything_runs_speak_the_command_lines_language(echo_nb,
         ([str(echo_nb), "--timeout", "-5"], "аргумент --timeout: нужно число больше 0", None),
     ]
     for args, ru, en in cases:
-        proc = run_cli("batch", *args, "--output-dir", str(out))
-        assert proc.returncode == 2, (args, proc.stderr)
-        assert ru in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+        code, err = _cli(capsys, "batch", *args, "--output-dir", str(out))
+        assert code == 2 and ru in err and "Traceback" not in err, (args, err)
         if en is not None:
-            proc = run_cli("--lang", "en", "batch", *args, "--output-dir", str(out))
-            assert proc.returncode == 2 and f"effmuni batch: error: {en}" in proc.stderr
+            code, err = _cli(capsys, "--lang", "en", "batch", *args, "--output-dir", str(out))
+            assert code == 2 and f"effmuni batch: error: {en}" in err, err
     assert not out.exists()
 
 
