@@ -18,7 +18,17 @@ import pandas as pd
 
 from ..excel import write_tables
 from ..text import fmt_date, fmt_interval, fmt_number, html_escape, label
-from .regional import _JS, _atomic_text, _cell, _saved_cells, _shown, _top, front_table
+from .regional import (
+    _JS,
+    _SAVED,
+    FRONT_COLUMNS,
+    _atomic_text,
+    _cell,
+    _saved_cells,
+    _shown,
+    _top,
+    front_table,
+)
 
 __all__ = ["write_federal_site"]
 
@@ -138,8 +148,7 @@ def write_federal_site(
             as_of.append(ds.extract_date)
     table = pd.concat(units, ignore_index=True) if units else _empty_units()
     shown_regions = regions.merge(
-        _first_rows(saved, ["citizen_days", "citizen_days_low", "citizen_days_high"]
-                    + ["staff_hours", "staff_hours_low", "staff_hours_high"]),
+        _first_rows(saved, list(_SAVED)),
         on="region_id", how="left",
     ).merge(
         _first_rows(effects, ["reduction_pct", "reduction_pct_low", "reduction_pct_high"]),
@@ -239,6 +248,4 @@ def _first_rows(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
 
 def _empty_units() -> pd.DataFrame:
     """The unit table of a run in which no region was computed."""
-    from .regional import FRONT_COLUMNS
-
     return pd.DataFrame({c: pd.Series(dtype="object") for c in ("region_id", *FRONT_COLUMNS)})

@@ -34,6 +34,16 @@ from ..text import (
 
 __all__ = ["FRONT_COLUMNS", "WORKBOOK_COLUMNS", "front_table", "write_site"]
 
+#: the time saved a year, with its interval, as the pages show it (columns of the analysis)
+_SAVED = (
+    "citizen_days",
+    "citizen_days_low",
+    "citizen_days_high",
+    "staff_hours",
+    "staff_hours_low",
+    "staff_hours_high",
+)
+
 #: the columns of :func:`front_table` (one row per municipality)
 FRONT_COLUMNS = (
     "municipality_id",
@@ -41,12 +51,7 @@ FRONT_COLUMNS = (
     "quarters_with_project",
     "quarters_alive",
     "model_institutions",
-    "citizen_days",
-    "citizen_days_low",
-    "citizen_days_high",
-    "staff_hours",
-    "staff_hours_low",
-    "staff_hours_high",
+    *_SAVED,
     "maturity_level",
     "maturity_group",
     "maturity_score",
@@ -96,14 +101,7 @@ def front_table(dataset, analysis, *, summary: pd.DataFrame | None = None, lang:
     out["quarters_with_project"] = quarters["sum"].reindex(out.index).fillna(0).astype(int)
     out["quarters_alive"] = quarters["size"].reindex(out.index).fillna(0).astype(int)
     out["model_institutions"] = models.reindex(out.index).fillna(0).astype(int)
-    for col in (
-        "citizen_days",
-        "citizen_days_low",
-        "citizen_days_high",
-        "staff_hours",
-        "staff_hours_low",
-        "staff_hours_high",
-    ):
+    for col in _SAVED:
         out[col] = annual[col].reindex(out.index).astype("float64") if col in annual else np.nan
     maturity = analysis.maturity
     if maturity is not None:
