@@ -160,17 +160,20 @@ def fail(command: str, message: str, code: int = 1) -> int:
     return code
 
 
+def _worded(e: Exception, lang: str) -> str:
+    """``e`` in ``lang`` when it can be worded (a ``message(lang)`` method: data errors,
+    refusals), else as it reads."""
+    return e.message(lang) if callable(getattr(e, "message", None)) else str(e)
+
+
 def error(command: str, e: Exception, lang: str, code: int = 1) -> int:
-    """Report an error (``error: …``) in ``lang`` when it can be worded (it has a
-    ``message(lang)`` method), else as it reads; returns ``code``."""
-    text = e.message(lang) if callable(getattr(e, "message", None)) else e
-    return fail(command, label("cli_error", lang, error=text), code)
+    """Report an error (``error: …``) in ``lang``; returns ``code``."""
+    return fail(command, label("cli_error", lang, error=_worded(e, lang)), code)
 
 
 def data_problems(command: str, e: Exception, lang: str) -> int:
     """Report a :class:`~effmuni.DataError` in ``lang``; returns the exit code 1."""
-    problems = e.message(lang) if hasattr(e, "message") else str(e)
-    return fail(command, label("cli_data_problems", lang, problems=problems))
+    return fail(command, label("cli_data_problems", lang, problems=_worded(e, lang)))
 
 
 def _checked(

@@ -223,9 +223,7 @@ class PartitionedSource:
             dset = self.dataset(table)
         except (pa.ArrowException, OSError):
             return {}
-        key = TABLES[table].key[0]
-        lookup = _header_lookup(TABLES[table])
-        name = next((n for n in dset.schema.names if lookup.get(normalize_label(n)) == key), None)
+        name = _column_named(table, dset.schema, TABLES[table].key[0])
         if name is None or PARTITION_KEY not in dset.schema.names:
             return {}
         pieces = []
@@ -254,8 +252,7 @@ class PartitionedSource:
         values = ids.get(source or "municipalities")
         if values is None:
             return None
-        lookup = _header_lookup(TABLES[table])
-        name = next((n for n in schema.names if lookup.get(normalize_label(n)) == column), None)
+        name = _column_named(table, schema, column)
         if name is None:
             return None  # no such column: the check of headers reports it
         kind = schema.field(name).type
@@ -265,6 +262,12 @@ class PartitionedSource:
         except (pa.ArrowException, ValueError):
             pass
         return pc.field(name).isin(array)
+
+
+def _column_named(table: str, schema: pa.Schema, column: str) -> str | None:
+    """The name the files give ``column`` of ``table`` (its header or an alias), if any."""
+    lookup = _header_lookup(TABLES[table])
+    return next((n for n in schema.names if lookup.get(normalize_label(n)) == column), None)
 
 
 def _empty():
