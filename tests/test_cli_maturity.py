@@ -6,6 +6,8 @@ import pandas as pd
 import pytest
 from conftest import DATA, edit, run_cli
 
+from effmuni.text import fmt_number
+
 
 @pytest.fixture(autouse=True)
 def _neutral_locale(monkeypatch):
@@ -25,6 +27,22 @@ def test_prints_a_readable_table_for_the_sample():
     assert "город Канаш" not in out  # merged into Kanashsky at the end of 2024
     assert "Муниципалитетов всего 23" in out
     assert "Traceback" not in r.stderr
+
+
+def test_the_index_score_is_the_workbooks(tmp_path):
+    """The rules-based index score reads the same on the command line as in its workbook:
+    two decimals and a decimal comma (it was once rounded to whole points, shown as «89.0»)."""
+    r = run_cli("maturity")
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "m.xlsx"
+    assert run_cli("maturity", "--out", str(out)).returncode == 0
+    sheets = pd.read_excel(out, sheet_name=None, engine="openpyxl")
+    levels = next(f for f in sheets.values() if "Балл индекса (0–100)" in f.columns)
+    scores = levels.set_index("Наименование")["Балл индекса (0–100)"]
+    for name, score in scores.items():
+        line = next(x for x in r.stdout.splitlines() if x.strip().startswith(name))
+        assert " " + fmt_number(round(score, 2), digits=2) in line, (name, score, line)
+    assert ".0 " not in r.stdout
 
 
 def test_english_and_mini_dataset():

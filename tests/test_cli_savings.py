@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 from conftest import DATA, edit, run_cli
 
+import effmuni as em
+
 
 @pytest.fixture(autouse=True)
 def _neutral_locale(monkeypatch):
@@ -50,13 +52,18 @@ def test_excel_export_has_russian_headers_numbers_and_no_formulas(mini_copy, tmp
     ws = wb["Экономия по проектам"]
     header = [c.value for c in ws[1]]
     assert header[:3] == ["Проект", "Муниципалитет", "Наименование"]
-    assert "Сокращение, %" in header and "Источник данных" in header
+    saving, typical = em.text.label("saving_pct"), em.text.label("reduction_pct")
+    assert {saving, typical, "Источник данных"} <= set(header)
+    # the typical reduction (the reports' figure) stands right after the card-style one's
+    assert header.index(typical) == header.index(em.text.label("saving_pct_high")) + 1
     rows = {row[0]: row for row in ws.iter_rows(min_row=2, values_only=True)}
     process = header.index("Процесс")
     assert rows["p1"][process] == "'=HYPERLINK(1)"
     assert rows["p3"][process] == "'@SUM(A1)"
-    pct = header.index("Сокращение, %")
+    pct = header.index(saving)
     assert isinstance(rows["p1"][pct], (int, float)) and rows["p1"][pct] == 60.0
+    ratio = rows["p1"][header.index("Отношение «после»/«до»")]
+    assert rows["p1"][header.index(typical)] == pytest.approx(100 * (1 - ratio))
     assert ws.cell(row=2, column=pct + 1).data_type == "n"  # stored as a number
     assert rows["p1"][header.index("Источник данных")] == "паспорт проекта"
     # every cell: no live formula anywhere in the workbook

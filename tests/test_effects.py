@@ -754,6 +754,20 @@ def test_cli_effects_prints_and_fails_clearly(mini_dir):
     assert r.returncode == 0, r.stderr
     assert "Projects cut service lead times by 24.4 %" in r.stdout
     assert "Pre-trend test over the 12 months before implementation" in r.stdout
+    # services by their process names, in the table and in the notes; numbers as the reader
+    # writes them (a decimal comma in Russian)
+    fx = em.analyse(em.load_dataset()).effects
+    names = em.effects.service_names(em.load_dataset())
+    ru = run_cli("effects")
+    assert ru.returncode == 0, ru.stderr
+    for sid in fx.by_service["service_id"]:
+        assert (
+            names[sid] in ru.stdout and f"{sid}:" not in ru.stdout and f" {sid} " not in ru.stdout
+        )
+    scoped = fx.notes.loc[(fx.notes["scope"] != "all") & (fx.notes["code"] != "detail"), "scope"]
+    assert len(scoped) and all(f"- {names[s]}: " in ru.stdout for s in scoped)
+    first = fx.by_service.iloc[0]
+    assert em.text.fmt_number(first["reduction_pct"], digits=1) in ru.stdout
     r = run_cli("effects", str(mini_dir), "--lang", "en")
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert "not estimated" in r.stderr and "no service statistics" in r.stderr

@@ -269,7 +269,7 @@ def test_numbers_keep_their_value_and_get_a_format_by_meaning(tmp_path):
     fmt = _formats(ws)
     assert fmt["Проектов"] == "#,##0"
     assert fmt["Время граждан, дн. в год"] == "#,##0"
-    assert fmt["Сокращение, %"] == "#,##0.0"
+    assert fmt[em.text.label("saving_pct")] == "#,##0.0"
     assert fmt["Отношение «после»/«до»"] == "#,##0.00"
     assert fmt["Доля кварталов с новым проектом"] == "0.0%"  # a real percentage of 0..1
     assert fmt["p-значение Q"].startswith("[<0.001]") and fmt["p-значение Q"].endswith("0.000")
@@ -458,7 +458,9 @@ def test_savings_command_writes_a_workbook_officials_can_read(tmp_path):
     ws = wb["Экономия по проектам"]
     assert ws.freeze_panes == "D2"  # project, municipality and its name stay in view
     fmt = _formats(ws)
-    assert fmt["Сокращение, %"] == "#,##0.0" and fmt["Отношение «после»/«до»"] == "#,##0.00"
+    assert fmt[em.text.label("saving_pct")] == "#,##0.0"
+    assert fmt[em.text.label("reduction_pct")] == "#,##0.0"
+    assert fmt["Отношение «после»/«до»"] == "#,##0.00"
     assert fmt["Случаев «до»"] == "#,##0"
     assert "'=HYPERLINK(1)" in _column_values(ws, "Процесс")
     stages = [em.text.label(f"stage_{c}") for c in TABLES["projects"].column("stage").categories]

@@ -77,6 +77,52 @@ def test_savings_text_matches_annual_effect(ds):
     assert region["citizen_days_low"] < region["citizen_days"] < region["citizen_days_high"]
 
 
+def test_results_without_a_total_are_not_called_missing(ds):
+    """Alatyr's three projects all have a result, none counts in the totals (two card
+    medians, one regulation-limit baseline): the report says so and gives the targets."""
+    rep = em.municipality_report(ds, "alatyr", config=CFG)
+    measured = int(rep.projects["saving_pct"].notna().sum())
+    assert measured == len(rep.projects) > 0
+    assert rep.annual.iloc[0]["n_citizen"] == 0 and rep.annual.iloc[0]["n_staff"] == 0
+    text = rep.savings_md()
+    assert em.text.label("rep_savings_none") not in text
+    assert f"Результат измерен у {measured} проектов" in text
+    n_reg = int(rep.projects["regulation_baseline"].sum())
+    assert em.text.label("rep_savings_regulation", n_reg=n_reg) in text
+    t = rep.attainment.iloc[0]
+    assert f"ни в одном из {int(t['n_assessed'])} проектов" in text and t["n_reached"] == 0
+    en = em.municipality_report(ds, "alatyr", lang="en", config=CFG).savings_md()
+    assert f"{measured} projects have a measured result" in en
+
+
+def test_the_workbook_holds_the_reports_reduction(ds, tmp_path):
+    """The typical reduction of the report's table is in the municipality's workbook too."""
+    from openpyxl import load_workbook
+
+    from effmuni.site import write_site
+
+    a = em.analyse(ds, CFG)
+    write_site(ds, a, tmp_path)
+    rep = em.municipality_report(ds, "novocheboksarsk", config=CFG)
+    shown = rep.projects_table().set_index("Проект")["Типичное сокращение ВПП, % (интервал)"]
+    ws = load_workbook(tmp_path / "novocheboksarsk.xlsx")[em.text.label("sheet_savings")]
+    rows = list(ws.iter_rows(values_only=True))
+    head = list(rows[0])
+    cols = [head.index(em.text.label(c)) for c in ("reduction_pct", "reduction_pct_low",
+                                                   "reduction_pct_high")]  # fmt: skip
+    checked = 0
+    for row in rows[1:]:
+        pid, (pct, lo, hi) = row[0], (row[c] for c in cols)
+        if pct is None:
+            continue
+        text = em.text.fmt_number(pct)
+        if lo is not None and hi is not None:
+            text += f" ({em.text.fmt_interval(lo, hi)})"
+        assert shown[pid] == text
+        checked += 1
+    assert checked == int((shown != em.text.MISSING).sum()) > 0
+
+
 def test_one_estimate_per_project_in_the_table(ds):
     rep = em.municipality_report(ds, "cheboksary", config=CFG)
     table = rep.projects_table().set_index("Проект")

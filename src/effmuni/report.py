@@ -121,7 +121,7 @@ class MunicipalityReport:
         head = "## " + label("rep_h_savings", lang) + "\n\n"
         a = self.annual.iloc[0] if len(self.annual) else None
         if a is None or not (a["n_citizen"] or a["n_staff"]):
-            return head + label("rep_savings_none", lang)
+            return head + self._no_total_md()
 
         def ci(lo: float, hi: float, no_interval, unit: str = "") -> str:
             if bool(no_interval) if pd.notna(no_interval) else False:
@@ -163,8 +163,8 @@ class MunicipalityReport:
                     else "",
                 )
             )
-        if not parts:
-            return head + label("rep_savings_none", lang)
+        if not parts:  # totals of less than a day and an hour a year
+            return head + label("rep_savings_about_zero", lang) + self._target_md()
         text = label("rep_savings_lead", lang) + " " + label("rep_and", lang).join(parts) + ". "
         text += label("rep_savings_apart", lang)
         card = a.get("citizen_card_pct")
@@ -179,22 +179,41 @@ class MunicipalityReport:
             n=n,
             word=plural(n, "word_projects_of", lang=lang),
         )
-        n_reg = int(p["regulation_baseline"].fillna(False).sum())
+        note += self._left_out_md(a)
+        return head + text + self._target_md() + "\n\n" + note
+
+    def _left_out_md(self, a: pd.Series | None) -> str:
+        """The projects left out of the totals, and why (« …» or "")."""
+        lang, text = self.lang, ""
+        n_reg = int(self.projects["regulation_baseline"].fillna(False).sum())
         if n_reg:
-            note += " " + label("rep_savings_regulation", lang, n_reg=n_reg)
-        not_mean = int(a.get("n_citizen_not_mean", 0) or 0)
+            text += " " + label("rep_savings_regulation", lang, n_reg=n_reg)
+        not_mean = 0 if a is None else int(a.get("n_citizen_not_mean", 0) or 0)
         if not_mean:
-            note += " " + label("rep_not_mean", lang, n=not_mean)
+            text += " " + label("rep_not_mean", lang, n=not_mean)
+        return text
+
+    def _target_md(self) -> str:
+        """How many projects with a result reached their target (« …» or "")."""
         t = self.attainment.iloc[0] if len(self.attainment) else None
-        target = ""
-        if t is not None and t["n_assessed"]:
-            reached, assessed = int(t["n_reached"]), int(t["n_assessed"])
-            key = "rep_target" if reached else "rep_target_none"
-            target = " " + label(
-                key, lang, reached=reached, assessed=assessed,
-                word=plural(assessed, "word_projects_of", lang=lang),
-            )  # fmt: skip
-        return head + text + target + "\n\n" + note
+        if t is None or not t["n_assessed"]:
+            return ""
+        reached, assessed = int(t["n_reached"]), int(t["n_assessed"])
+        key = "rep_target" if reached else "rep_target_none"
+        word = plural(assessed, "word_projects_of", lang=self.lang)
+        return " " + label(key, self.lang, reached=reached, assessed=assessed, word=word)
+
+    def _no_total_md(self) -> str:
+        """No total of time saved: no measured result yet, or results that add up to none
+        (card medians, regulation-limit baselines, no annual volume), said as such."""
+        lang = self.lang
+        measured = int(np.isfinite(self.projects["saving_pct"].to_numpy(dtype=float)).sum())
+        if not measured:
+            return label("rep_savings_none", lang)
+        a = self.annual.iloc[0] if len(self.annual) else None
+        word = plural(measured, "word_projects_of", lang=lang)
+        text = label("rep_savings_no_total", lang, n=measured, word=word)
+        return text + self._left_out_md(a) + self._target_md()
 
     def maturity_md(self) -> str:
         lang = self.lang
@@ -213,7 +232,7 @@ class MunicipalityReport:
             text = label(
                 "rep_no_groups",
                 lang,
-                p=fmt_number(self.null_pvalue, lang, digits=2),
+                p=fmt_number(self.null_pvalue, lang, digits=3),
                 score=fmt_signed(s["maturity_score"], lang, digits=2),
                 ci=fmt_interval(
                     s["maturity_score_low"], s["maturity_score_high"], lang=lang, digits=2
@@ -459,13 +478,10 @@ def municipality_report(
         level, rank = 0, 0
     score = analysis.scores.loc[placed] if placed in analysis.scores.index else None
     index_row = analysis.index.loc[placed] if placed in analysis.index.index else None
-    services = dataset.projects.dropna(subset=["service_id"]) if (
-        "service_id" in dataset.projects) else dataset.projects.iloc[:0]  # fmt: skip
-    service_names = dict(zip(services["service_id"], services["process_name"], strict=True))
-    from .effects import municipality_effects_text
+    from .effects import municipality_effects_text, service_names
 
     effects_text = municipality_effects_text(
-        analysis, municipality, lang=lang, names=service_names
+        analysis, municipality, lang=lang, names=service_names(dataset)
     )
     as_of = dataset.extract_date
     return MunicipalityReport(

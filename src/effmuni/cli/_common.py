@@ -25,9 +25,10 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
+import numpy as np
 import pandas as pd
 
-from ..text import LANGS, catalogue, label
+from ..text import LANGS, MISSING, catalogue, fmt_number, label
 
 T = TypeVar("T")
 
@@ -145,9 +146,54 @@ def print_indented(text: str, indent: str = "  ") -> None:
     print("\n".join(indent + line for line in text.splitlines()))
 
 
-def print_table(frame: pd.DataFrame, indent: str = "  ") -> None:
-    """Print ``frame`` without its index, every line indented."""
-    print_indented(frame.to_string(index=False), indent)
+def _decimals(values: list[float], most: int = 3) -> int:
+    """The fewest decimals (up to ``most``) that show every one of ``values`` as it is."""
+    for d in range(most + 1):
+        if all(abs(v - round(v, d)) < 1e-9 * max(1.0, abs(v)) for v in values):
+            return d
+    return most
+
+
+def shown_numbers(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``frame`` with its numbers as text written the way ``lang`` writes them.
+
+    Decimal comma and thin-space thousands in Russian, «−» for a minus, as in the reports and
+    notebooks; a column keeps the decimals its values already have (they are rounded before,
+    to at most three), so ``24.4`` reads «24,4» and ``0.977`` «0,977». Whole numbers below
+    10,000 (counts, years) are left as they are; text and «—» are untouched.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"a": [24.4, -0.5], "n": [260, 12345], "s": ["x", "—"]})
+    >>> shown_numbers(t, "ru").values.tolist()
+    [['24,4', 260, 'x'], ['−0,5', '12\xa0345', '—']]
+    >>> shown_numbers(t, "en")["a"].tolist()
+    ['24.4', '−0.5']
+    """
+    out = frame.astype(object).copy()
+    for col in out.columns:
+        values = out[col].tolist()
+        floats = [
+            float(v) for v in values if isinstance(v, float | np.floating) and np.isfinite(v)
+        ]
+        digits = _decimals(floats)
+
+        def cell(v, digits=digits):
+            if isinstance(v, bool | np.bool_) or not isinstance(v, int | float | np.number):
+                return v
+            if isinstance(v, float | np.floating):
+                return fmt_number(v, lang, digits=digits) if np.isfinite(v) else MISSING
+            return fmt_number(v, lang) if abs(v) >= 10_000 else v
+
+        out[col] = [cell(v) for v in values]
+    return out
+
+
+def print_table(frame: pd.DataFrame, lang: str | None = None, indent: str = "  ") -> None:
+    """Print ``frame`` without its index, every line indented; numbers written the way
+    ``lang`` writes them (:func:`shown_numbers`) when it is given."""
+    shown = frame if lang is None else shown_numbers(frame, lang)
+    print_indented(shown.to_string(index=False), indent)
 
 
 def print_written(written, lang: str) -> None:

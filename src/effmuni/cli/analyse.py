@@ -78,7 +78,7 @@ def _run(args: argparse.Namespace) -> int:
     shown["status"] = shown["status"].map(lambda s: label(f"status_{s}", lang))
     shown["seconds"] = shown["seconds"].round(1)
     shown["worker_peak_mb"] = shown["worker_peak_mb"].round(0)
-    print_table(translate_columns(shown, lang))
+    print_table(translate_columns(shown, lang), lang)
     for row in summary[summary["error"] != ""].itertuples():
         print(f"\n{label('region_id', lang)} {row.region_id}: {row.error}")
     budget = summary.attrs.get("memory_limit")

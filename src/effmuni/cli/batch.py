@@ -23,6 +23,7 @@ from ._common import (
     error,
     load_lenient,
     positive_number,
+    print_table,
     whole_number,
 )
 
@@ -93,7 +94,7 @@ def _run(args: argparse.Namespace) -> int:
         return error("batch", e, lang, code=2)
     shown = summary[["municipality_id", "status", "seconds", "error"]].copy()
     shown["status"] = [label(f"status_{s}", lang) for s in shown["status"]]
-    print(translate_columns(shown, lang).to_string(index=False))
+    print_table(translate_columns(shown, lang), lang, indent="")
     counts = summary["status"].value_counts().to_dict()
     done = {s: counts.get(s, 0) for s in ("ok", "failed", "skipped")}
     print("\n" + label("batch_counts", lang, **done))

@@ -34,7 +34,7 @@ _SHEET_KEYS = {
 }
 #: compact columns printed on screen
 _SHOWN = [
-    "service_id",
+    "process_name",
     "n_units",
     "n_treated",
     "reduction_pct",
@@ -45,9 +45,11 @@ _SHOWN = [
 ]
 
 
-def effects_summary(effects) -> pd.DataFrame:
-    """One table: all services (``service_id`` ``"all"``) first, then each service."""
-    overall = effects.overall.assign(service_id="all", process_name=pd.NA)
+def effects_summary(effects, lang: str = "ru") -> pd.DataFrame:
+    """One table: all services (``service_id`` ``"all"``, named «Все услуги»), then each."""
+    overall = effects.overall.assign(
+        service_id="all", process_name=label("eff_all_services", lang)
+    )
     cols = list(effects.by_service.columns)
     out = pd.concat([overall[cols], effects.by_service], ignore_index=True)
     return out.astype({"service_id": "string", "process_name": "string"})
@@ -62,17 +64,19 @@ def effects_tables(dataset, *, control="not_yet_treated", confidence=0.95, seed=
     return analysis, analysis.effects
 
 
-def _frames(effects, lang: str, names, details: bool) -> dict[str, pd.DataFrame]:
+def _frames(effects, lang: str, names, services, details: bool) -> dict[str, pd.DataFrame]:
     from ..effects import effects_note_table, translate_effects
 
-    summary = effects_summary(effects)
+    summary = effects_summary(effects, lang)
     summary["service_id"] = summary["service_id"].replace({"all": label("eff_all_services", lang)})
     tables = {
         "summary": summary,
         "by_cohort": effects.by_cohort,
         "event_study": effects.event_study,
         "units": effects.units,
-        "notes": effects_note_table(effects.notes, lang, details=details),
+        "notes": effects_note_table(
+            effects.notes, lang, details=details, names=effects.service_names(services)
+        ),
     }
     return {
         label(_SHEET_KEYS[name], lang): translate_effects(
@@ -83,7 +87,7 @@ def _frames(effects, lang: str, names, details: bool) -> dict[str, pd.DataFrame]
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..effects import effects_sentence, pretrend_sentence, translate_effects
+    from ..effects import effects_sentence, pretrend_sentence, service_names, translate_effects
     from ..plots.savings import municipality_names
 
     lang = args.lang
@@ -102,11 +106,12 @@ def _run(args: argparse.Namespace) -> int:
         reason = next((n for n in analysis.notes if "causal effects" in n), "")
         return fail("effects", label("rep_eff_none", lang, reason=reason.split(": ", 1)[-1]))
     names = municipality_names(ds, lang)
+    services = service_names(ds)
     if args.out:
         from ..excel import write_tables
 
         out = str(args.out)
-        frames = _frames(effects, lang, names, args.details)
+        frames = _frames(effects, lang, names, services, args.details)
         if out.lower().endswith(".csv"):
             frames = dict(list(frames.items())[:1])
         try:
@@ -118,11 +123,10 @@ def _run(args: argparse.Namespace) -> int:
     print(label("eff_title_overall", lang))
     print(effects_sentence(effects, lang))
     print(pretrend_sentence(effects, lang))
-    shown = effects_summary(effects)[_SHOWN]
-    shown["service_id"] = shown["service_id"].replace({"all": label("eff_all_services", lang)})
+    shown = effects_summary(effects, lang)[_SHOWN]
     print("\n" + label("eff_title_service", lang))
-    print_table(translate_effects(shown, lang, digits=1))
-    notes = effects.note_texts(lang, details=args.details)
+    print_table(translate_effects(shown, lang, digits=1), lang)
+    notes = effects.note_texts(lang, details=args.details, names=services)
     if notes:
         print("\n" + label("eff_title_notes", lang))
         for line in notes:

@@ -11,7 +11,7 @@ from ._common import (
     add_command,
     add_dataset_argument,
     add_lenient_arguments,
-    print_indented,
+    print_table,
     print_written,
     with_dataset,
 )
@@ -149,7 +149,7 @@ def _missing(features: pd.DataFrame, names: pd.Series, lang: str) -> pd.DataFram
 def _print(title: str, frame: pd.DataFrame, lang: str) -> None:
     print(f"\n{title}")
     # the index becomes a column first; words, yes/no and gaps («—») in the language
-    print_indented(show_table(frame.reset_index(), lang).to_string(index=False))
+    print_table(show_table(frame.reset_index(), lang), lang)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -194,10 +194,10 @@ def _run(args: argparse.Namespace) -> int:
             print("  " + label("cli_mat_missing_item", lang, feature=feature, names=names))
     levels = tables["levels"]
     rounded = {"maturity_score": 2, "maturity_score_low": 2, "maturity_score_high": 2,
-               "silhouette": 2, "index_score": 0, "probability": 2}  # fmt: skip
+               "silhouette": 2, "index_score": 2, "probability": 2}  # fmt: skip
     if (levels["level"] == 1).all():  # no distinct groups: the composite scores instead
         p = tables["summary"].attrs.get("null_pvalue", float("nan"))
-        print("\n" + label("cli_mat_no_groups", lang, p=fmt_number(p, lang, digits=2)))
+        print("\n" + label("cli_mat_no_groups", lang, p=fmt_number(p, lang, digits=3)))
         shown = levels.drop(
             columns=["kind", "population", "level", "level_name", "silhouette", "probability"],
             errors="ignore",

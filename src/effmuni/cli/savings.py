@@ -35,9 +35,9 @@ _SHOWN = {
         "source",
         "n_before",
         "n_after",
-        "saving_pct",
-        "saving_pct_low",
-        "saving_pct_high",
+        "reduction_pct",
+        "reduction_pct_low",
+        "reduction_pct_high",
         "work_saving_min",
         "caveats",
     ],
@@ -99,6 +99,7 @@ def savings_tables(
     from :func:`effmuni.analyse`, like those of the report and the notebooks.
     """
     from ..analysis import AnalysisConfig, analyse
+    from ..savings import reduction_pct
 
     config = AnalysisConfig(
         confidence=confidence,
@@ -107,9 +108,11 @@ def savings_tables(
         include_regulation_baselines=include_regulation_baselines,
     )
     tables = analyse(dataset, config).savings_tables(by)
-    if by == "project":
-        tables["savings"] = tables["savings"].drop(
-            columns=["start_date", "planned_end", "actual_end"], errors="ignore"
+    if by == "project":  # with the typical reduction, the figure of the reports and plots
+        tables["savings"] = reduction_pct(
+            tables["savings"].drop(
+                columns=["start_date", "planned_end", "actual_end"], errors="ignore"
+            )
         )
     return {name: tables[name] for name in _SHEETS[by]}
 
@@ -173,7 +176,7 @@ def _run(args: argparse.Namespace) -> int:
         shown = translate_table(frame[cols], lang, digits=1, names=names).astype(object)
         shown = shown.where(shown.notna(), "—")
         print("\n" + label(f"cli_savings_title_{name}", lang))
-        print_table(shown)
+        print_table(shown, lang)
     if not args.include_regulation_baselines:
         print("\n" + label("cli_savings_left_out", lang))
     return 0

@@ -30,7 +30,7 @@ def _run(args: argparse.Namespace) -> int:
         counts = report.counts.assign(
             table=[label(f"table_{t}", lang) for t in report.counts.table]
         )
-        print_table(translate_columns(counts, lang))
+        print_table(translate_columns(counts, lang), lang)
     if report.ok and regions:
         print("\n" + label("cli_val_partitioned", lang, n=len(regions)))
     elif report.ok:

@@ -31,6 +31,7 @@ from .tables import (
     municipality_effects_text,
     note_text,
     pretrend_sentence,
+    service_names,
     translate_effects,
 )
 
@@ -55,6 +56,7 @@ __all__ = [
     "note_text",
     "pretrend_sentence",
     "service_effects",
+    "service_names",
     "staggered_did",
     "translate_effects",
 ]

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -162,11 +163,29 @@ class ServiceEffects:
     def from_tables(cls, tables: dict[str, pd.DataFrame]) -> ServiceEffects:
         return cls(**{name: tables[name] for name in _TABLE_NAMES})
 
-    def note_texts(self, lang: str = "en", *, details: bool = False) -> list[str]:
-        """The notes as sentences in ``lang`` (the estimator's details only on request)."""
+    def service_names(self, names: Mapping[str, str] | None = None) -> dict[str, str]:
+        """``service_id`` to the process name of the estimated services, updated with ``names``
+        (:func:`~effmuni.effects.service_names` of the dataset names the others too)."""
+        b = self.by_service.dropna(subset=["process_name"])
+        out = dict(zip(b["service_id"].astype(str), b["process_name"].astype(str), strict=True))
+        out.update(names or {})
+        return out
+
+    def note_texts(
+        self,
+        lang: str = "en",
+        *,
+        details: bool = False,
+        names: Mapping[str, str] | None = None,
+    ) -> list[str]:
+        """The notes as sentences in ``lang`` (the estimator's details only on request), each
+        service named by its process name (:meth:`service_names`)."""
         from .tables import effects_note_table
 
-        return list(effects_note_table(self.notes, lang, details=details)["note"])
+        table = effects_note_table(
+            self.notes, lang, details=details, names=self.service_names(names)
+        )
+        return list(table["note"])
 
     def __repr__(self) -> str:
         o = self.overall.iloc[0]

@@ -19,6 +19,7 @@ __all__ = [
     "municipality_effects_text",
     "note_text",
     "pretrend_sentence",
+    "service_names",
     "translate_effects",
 ]
 
@@ -26,13 +27,45 @@ __all__ = [
 _CODED = ("status", "control")
 
 
+def service_names(dataset) -> dict[str, str]:
+    """``service_id`` to its process name: the name most projects naming the service give.
+
+    Examples
+    --------
+    >>> import effmuni as em
+    >>> names = service_names(em.load_dataset())  # the bundled sample
+    >>> names["camp-vouchers"]
+    'Предоставление путёвок в загородные лагеря'
+    """
+    projects = dataset.projects
+    if "service_id" not in projects.columns:
+        return {}
+    linked = projects.dropna(subset=["service_id", "process_name"])
+    if linked.empty:
+        return {}
+    counts = linked.groupby(["service_id", "process_name"], sort=True).size()
+    top = counts.sort_values(ascending=False, kind="stable").reset_index()
+    top = top.drop_duplicates("service_id")
+    return dict(zip(top["service_id"].astype(str), top["process_name"].astype(str), strict=True))
+
+
 def _label_or(key: str, fallback: str, lang: str) -> str:
     text = label(key, lang)
     return fallback if text == key else text
 
 
-def note_text(scope: str, code: str, params: Mapping, *, lang: str = "ru") -> str:
+def note_text(
+    scope: str,
+    code: str,
+    params: Mapping,
+    *,
+    lang: str = "ru",
+    names: Mapping[str, str] | None = None,
+) -> str:
     """One note of :class:`~effmuni.effects.ServiceEffects` as a sentence in ``lang``.
+
+    ``names`` gives the display names of services (``service_id`` to the process name); a
+    service not in it is shown by its id.
 
     Examples
     --------
@@ -40,6 +73,8 @@ def note_text(scope: str, code: str, params: Mapping, *, lang: str = "ru") -> st
     '34 month(s) with no completed case (so no lead time) were left out.'
     >>> note_text("camp-vouchers", "service_skipped", {"reason": "no_treated"}, lang="en")
     'camp-vouchers: not estimated: no municipality implemented a project within its statistics.'
+    >>> note_text("camp-vouchers", "no_pre", {}, lang="en", names={"camp-vouchers": "Путёвки"})[:9]
+    'Путёвки: '
     """
     check_lang(lang)
     values = dict(params)
@@ -51,15 +86,22 @@ def note_text(scope: str, code: str, params: Mapping, *, lang: str = "ru") -> st
         values["p"] = fmt_number(values.get("p"), lang, digits=3)
     text = label(f"note_eff_{code}", lang, **values)
     if scope != "all":
-        text = label("eff_note_scope", lang, service=scope, text=text)
+        service = (names or {}).get(scope) or scope
+        text = label("eff_note_scope", lang, service=service, text=text)
     return text
 
 
-def effects_note_table(notes: pd.DataFrame, lang: str = "ru", *, details: bool = False):
+def effects_note_table(
+    notes: pd.DataFrame,
+    lang: str = "ru",
+    *,
+    details: bool = False,
+    names: Mapping[str, str] | None = None,
+):
     """The notes table as one column of sentences (``note``), the estimator's details only on
-    request."""
+    request; services named by ``names`` (``service_id`` to the process name) where given."""
     rows = [
-        note_text(r.scope, r.code, json.loads(r.params), lang=lang)
+        note_text(r.scope, r.code, json.loads(r.params), lang=lang, names=names)
         for r in notes.itertuples(index=False)
         if details or r.code != "detail"
     ]

@@ -203,7 +203,8 @@ def reduction_pct(savings: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``savings`` with the :data:`REDUCTION_COLUMNS` ``reduction_pct``,
-        ``reduction_pct_low`` and ``reduction_pct_high`` (replaced if present).
+        ``reduction_pct_low`` and ``reduction_pct_high`` (replaced if present), placed
+        after ``saving_pct_high`` when the table has it (else at the end).
 
     Examples
     --------
@@ -214,15 +215,16 @@ def reduction_pct(savings: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in ("ratio", "ratio_low", "ratio_high") if c not in savings.columns]
     if missing:
         raise ValueError(f"savings has no column {', '.join(map(repr, missing))}")
-    out = savings.copy()
+    out = savings.drop(columns=list(REDUCTION_COLUMNS), errors="ignore")
 
     def pct(col: str) -> np.ndarray:
         return -100 * np.expm1(np.log(out[col].to_numpy(dtype=float, na_value=np.nan)))
 
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["reduction_pct"] = pct("ratio")
-        out["reduction_pct_low"] = pct("ratio_high")
-        out["reduction_pct_high"] = pct("ratio_low")
+        values = [pct("ratio"), pct("ratio_high"), pct("ratio_low")]
+    at = out.columns.get_loc("saving_pct_high") + 1 if "saving_pct_high" in out else out.shape[1]
+    for i, (col, v) in enumerate(zip(REDUCTION_COLUMNS, values, strict=True)):
+        out.insert(at + i, col, v)
     return out
 
 

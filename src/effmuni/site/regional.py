@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..savings import reduction_pct
 from ..text import (
     fmt_date,
     fmt_interval,
@@ -172,7 +173,7 @@ def _regional_summary(dataset, analysis, lang: str) -> str:
         )
     m = analysis.maturity
     if m is not None and int(m.k) == 1:
-        p = fmt_number(getattr(m, "null_pvalue", float("nan")), lang, digits=2)
+        p = fmt_number(getattr(m, "null_pvalue", float("nan")), lang, digits=3)
         parts.append("<p>" + html_escape(label("site_no_groups", lang, p=p)) + "</p>")
     elif m is not None:
         sizes = ", ".join(
@@ -381,7 +382,7 @@ def write_site(
         if part is not None:
             name = row["name"].iloc[0]
             frames = {
-                label("sheet_savings", lang): _named(part["savings"], name),
+                label("sheet_savings", lang): _named(reduction_pct(part["savings"]), name),
                 label("sheet_annual", lang): _named(part["annual"], name),
                 label("sheet_attainment", lang): _named(part["attainment"], name),
             }
