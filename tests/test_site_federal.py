@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 import effmuni as em
 from effmuni.analysis import analyse_regions, national_rollup, region_inputs
 from effmuni.analysis.regions import region_of
-from effmuni.text import Refusal, fmt_interval, fmt_number, label
+from effmuni.text import Refusal, fmt_interval, fmt_number, fmt_signed, html_escape, label
 
 pytest.importorskip("distributed")
 
@@ -75,6 +75,13 @@ def test_the_figures_are_those_of_the_regions_results(run):
     shown = f"{fmt_number(r['citizen_days'], 'ru')} ({fmt_interval(r['citizen_days_low'], r['citizen_days_high'], lang='ru')})"
     row21 = next(row for row in _rows(page, 0) if ">Регион 21<" in row)
     assert shown in row21
+    # a unit's composite maturity score, signed and with its interval, as on the region's page
+    sc = analysis.scores.loc["alikovsky"]
+    alikovsky = ds.municipalities.set_index("municipality_id").loc["alikovsky", "name_ru"]
+    score = fmt_signed(sc["maturity_score"], "ru", digits=2)
+    ci = fmt_interval(sc["maturity_score_low"], sc["maturity_score_high"], lang="ru", digits=2)
+    unit_row = next(row for row in _rows(page, 1) if ">" + html_escape(alikovsky) + "<" in row)
+    assert f"{score} ({ci})" in unit_row
     # the national effect: the regions' effects pooled, or the reason there is none
     national = national_rollup(out)["effects_national"].iloc[0]
     if national["n_regions"] >= 2:

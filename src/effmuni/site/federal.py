@@ -25,6 +25,7 @@ from .regional import (
     _atomic_text,
     _cell,
     _saved_cells,
+    _score_text,
     _shown,
     _top,
     front_table,
@@ -65,7 +66,6 @@ def _unit_rows(table: pd.DataFrame, lang: str) -> str:
     for r in table.itertuples(index=False):
         q = f"{r.quarters_with_project} / {r.quarters_alive}" if r.quarters_alive else "—"
         group = "—" if pd.isna(r.maturity_group) else str(r.maturity_group)
-        score = fmt_number(r.maturity_score, lang, digits=2)
         cells = [
             _cell(label("fed_region_name", lang, id=int(r.region_id)), int(r.region_id)),
             _cell(r.name, None, link=r.report),
@@ -73,7 +73,7 @@ def _unit_rows(table: pd.DataFrame, lang: str) -> str:
             _cell(fmt_number(r.model_institutions, lang), r.model_institutions, numeric=True),
             *_saved_cells(r, lang),
             _cell(group, None if pd.isna(r.maturity_level) else int(r.maturity_level)),
-            _cell(score, r.maturity_score, numeric=True),
+            _cell(_score_text(r, lang), r.maturity_score, numeric=True),
         ]
         cls = ' class="failed"' if r.status == "failed" else ""
         rows.append(f"<tr{cls}>{''.join(cells)}</tr>")

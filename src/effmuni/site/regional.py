@@ -268,6 +268,14 @@ def _no_groups(analysis) -> bool:
     return analysis.maturity is not None and int(analysis.maturity.k) == 1
 
 
+def _score_text(r, lang: str) -> str:
+    """The composite maturity score of a table row, signed, with its interval («+1,23
+    (0,99–1,59)»): the regional and the federal index show it alike."""
+    ci = fmt_interval(r.maturity_score_low, r.maturity_score_high, lang=lang, digits=2)
+    text = fmt_signed(r.maturity_score, lang, digits=2)
+    return f"{text} ({ci})" if ci and text != "—" else text
+
+
 def _rows(table: pd.DataFrame, lang: str, no_groups: bool = False) -> str:
     rows = []
     for r in table.itertuples(index=False):
@@ -275,10 +283,7 @@ def _rows(table: pd.DataFrame, lang: str, no_groups: bool = False) -> str:
         group = "—" if pd.isna(r.maturity_group) else str(r.maturity_group)
         maturity = _cell(group, None if pd.isna(r.maturity_level) else int(r.maturity_level))
         if no_groups:  # a continuum: the composite score with its interval, sortable by it
-            ci = fmt_interval(r.maturity_score_low, r.maturity_score_high, lang=lang, digits=2)
-            text = fmt_signed(r.maturity_score, lang, digits=2)
-            text = f"{text} ({ci})" if ci and text != "—" else text
-            maturity = _cell(text, r.maturity_score, numeric=True)
+            maturity = _cell(_score_text(r, lang), r.maturity_score, numeric=True)
         cells = [
             _cell(r.name, None, link=r.report),
             _cell(q, r.quarters_with_project, numeric=True),
