@@ -525,6 +525,19 @@ def test_maturity_lenient(mini_copy, tmp_path):
     assert (tmp_path / "q" / "cases.quarantine.csv").is_file()
 
 
+def test_effects_lenient(tmp_path):
+    """``effects`` points to ``--lenient`` when rows are rejected, and has it."""
+    data = tmp_path / "sample"
+    shutil.copytree(REPO / "data" / "sample", data)
+    edit(data / "projects.csv", "P002,novocheboksarsk-other-1,", "P002,atlantis-1,")
+    r = run_cli("effects", str(data))
+    assert r.returncode == 1 and "запустите команду с --lenient" in r.stderr
+    r = run_cli("effects", str(data), "--lenient", "--quarantine", str(tmp_path / "q"))
+    assert r.returncode == 0, r.stderr
+    assert "в стороне оставлено строк:" in r.stdout and "Причинный эффект" in r.stdout
+    assert (tmp_path / "q" / "projects.quarantine.csv").is_file()
+
+
 def test_the_accepted_rows_read_back_as_the_same_clean_dataset(mini_copy, tmp_path):
     _one_bad_case(mini_copy)
     edit(mini_copy / "projects.csv", "closed,300,30,measured", "closed,inf,30,measured")

@@ -9,7 +9,7 @@ is argparse's message.
 Bad data never produces a Python traceback: problems are printed as readable lines and the
 exit code is 1. Usage errors exit with 2 (argparse's convention).
 
-``--lenient`` (``savings``, ``maturity``, ``batch``) runs on the accepted rows, as
+``--lenient`` (``savings``, ``maturity``, ``effects``, ``batch``) runs on the accepted rows, as
 ``load_dataset(strict=False)`` does: the command says how many rows were left out and why
 (grouped by file, column and problem) and writes them with their reasons to the quarantine
 folder (``--quarantine``), as ``effmuni validate --quarantine`` does. It leaves out rows, not

@@ -14,6 +14,7 @@ from ..text import label
 from ._common import (
     add_command,
     add_dataset_argument,
+    add_lenient_arguments,
     confidence_level,
     fail,
     print_table,
@@ -98,6 +99,8 @@ def _run(args: argparse.Namespace) -> int:
             ds, control=args.control, confidence=args.confidence, seed=args.seed
         ),
         lang,
+        lenient=args.lenient,
+        quarantine=args.quarantine,
     )
     if isinstance(outcome, int):
         return outcome
@@ -151,4 +154,5 @@ def add_parser(subparsers, lang: str = "ru") -> None:
     )
     p.add_argument("--seed", type=int, default=0, help=L("cli_effects_seed"))
     p.add_argument("--details", action="store_true", help=L("cli_effects_details"))
+    add_lenient_arguments(p, lang)
     p.set_defaults(func=_run)
