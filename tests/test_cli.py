@@ -156,3 +156,13 @@ def test_numbers_out_of_range_are_usage_errors_before_anything_runs(capsys, args
     err = capsys.readouterr().err
     option = [a for a in args if a.startswith("--")][-1]
     assert f"аргумент {option}: {words}" in err and "Traceback" not in err
+
+
+def test_batch_takes_the_data_or_its_analysis_not_both(capsys):
+    """``--analysis`` is instead of ``--data``: both together were once run silently on the
+    analysis, ignoring the data named."""
+    with pytest.raises(SystemExit) as stop:
+        main(["batch", "x.ipynb", "--analysis", "A", "--data", "data/sample"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "аргумент --data: нельзя вместе с аргументом --analysis" in err

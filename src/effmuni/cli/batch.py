@@ -116,8 +116,9 @@ def add_parser(subparsers, lang: str) -> None:
         metavar=L("cli_metavar_id"),
         help=L("cli_batch_municipality"),
     )
-    p.add_argument("--data", metavar=L("cli_metavar_path"), help=L("cli_batch_data"))
-    p.add_argument("--analysis", metavar=L("cli_metavar_dir"), help=L("cli_batch_analysis"))
+    source = p.add_mutually_exclusive_group()  # the data, or the analysis computed from it
+    source.add_argument("--data", metavar=L("cli_metavar_path"), help=L("cli_batch_data"))
+    source.add_argument("--analysis", metavar=L("cli_metavar_dir"), help=L("cli_batch_analysis"))
     p.add_argument(
         "--output-dir",
         default="reports",
