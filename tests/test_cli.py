@@ -147,6 +147,9 @@ def test_language_rules():
         (["refresh", "x.ipynb", "--timeout", "0"], "нужно число больше 0"),
         (["batch", "x.ipynb", "--timeout", "nan"], "нужно число больше 0"),
         (["effects", "--confidence", "1.5"], "нужно число между 0 и 1"),
+        (["savings", "--out", "s.txt"], "нужно имя файла .xlsx / .csv, а не 's.txt'"),
+        (["maturity", "--out", "m"], "нужно имя файла .xlsx / .csv, а не 'm'"),
+        (["template", "--out", "t.csv"], "нужно имя файла .xlsx, а не 't.csv'"),
     ],
 )
 def test_numbers_out_of_range_are_usage_errors_before_anything_runs(capsys, args, words):
@@ -166,3 +169,51 @@ def test_batch_takes_the_data_or_its_analysis_not_both(capsys):
     assert stop.value.code == 2
     err = capsys.readouterr().err
     assert "аргумент --data: нельзя вместе с аргументом --analysis" in err
+
+
+def test_refusals_of_the_analysis_are_worded_and_exit_2(capsys, tmp_path):
+    """Requests the data cannot answer, refused in the reader's language with usage's code."""
+    assert main(["maturity", "--k", "30"]) == 2
+    err = capsys.readouterr().err
+    assert "effmuni maturity: ошибка: k должно быть от 1 до n − 1 = 22" in err
+    assert main(["maturity", "--as-of", "2019-01-01", "--lang", "en"]) == 2
+    assert "nothing to cluster" in capsys.readouterr().err
+    nb = "notebooks/municipality_report.ipynb"
+    out = str(tmp_path / "r")
+    assert (
+        main(["batch", nb, "--municipality", "kanash", "-p", "lang", "de", "--output-dir", out])
+        == 2
+    )
+    assert "язык должен быть 'ru' или 'en', а не 'de'" in capsys.readouterr().err
+    assert main(["refresh", str(tmp_path / "nosuch.ipynb"), nb]) == 2  # before any runs
+    assert "блокнот не найден:" in capsys.readouterr().err
+
+
+def test_the_federal_sample_counts_in_the_readers_numbers(capsys, tmp_path):
+    assert main(["sample", "--scale", "federal", "--regions", "1", "--out", str(tmp_path)]) == 0
+    said = capsys.readouterr().out
+    cases = re.search(r"случаев ([0-9\xa0 ]+),", said).group(1)
+    assert int(re.sub(r"\D", "", cases)) >= 10_000 and "\xa0" in cases  # 12\xa0345
+    assert not re.search(r"\d,\d{3}", said)  # no English thousands separators
+    assert re.search(r"\d,\d МБ", said)  # a decimal comma
+
+
+def test_a_reader_that_stops_reading_is_not_an_error(tmp_path):
+    """``effmuni … | head``: the pipe closes before the output is written; the command stops
+    quietly with the shell's code for it (141), not «[Errno 32] Broken pipe» and code 1."""
+    import os
+    import subprocess
+    import sys
+
+    r, w = os.pipe()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "effmuni", "validate", str(DATA / "mini")],
+        stdout=w,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    os.close(w)
+    os.close(r)  # nobody reads: the first write fails
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 141, err
+    assert err == ""

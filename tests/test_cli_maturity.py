@@ -85,8 +85,13 @@ def test_bad_data_gives_a_message_not_a_traceback(mini_copy, tmp_path):
     r = run_cli("maturity", str(tmp_path / "missing"), "--k", "2")
     assert r.returncode == 1 and "Traceback" not in r.stderr
     r = run_cli("maturity", str(DATA / "mini"))  # k=auto needs at least 6 municipalities
-    assert r.returncode == 1
-    assert "at least 6" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 2  # a request the data cannot answer, refused like bad usage
+    assert "k=auto требует не меньше 6 муниципалитетов" in r.stderr
+    assert "Traceback" not in r.stderr
+    # a file that cannot be written: the reason in the reader's language
+    (tmp_path / "m.xlsx").mkdir()
+    r = run_cli("maturity", str(DATA / "mini"), "--k", "2", "--out", str(tmp_path / "m.xlsx"))
+    assert r.returncode == 1 and f"не удалось записать {tmp_path / 'm.xlsx'}" in r.stderr
 
 
 def test_usage_errors_exit_2(capsys):

@@ -251,17 +251,21 @@ def test_the_analyse_command(federal, tmp_path):
     assert "Эффективный регион: федеральная сводка" in index and 'href="kanash.html"' in index
     with pytest.raises(ValueError, match="unknown municipality"):
         em.report_inputs("nowhere", analysis_dir=str(tmp_path / "a"))
-    # a dataset that is not partitioned, and a region it does not have: one line each
+    # a dataset that is not partitioned, and a region it does not have: one line each,
+    # refused before anything runs (exit code 2, as every refusal)
     flat = subprocess.run(
-        [*run, "--out", str(tmp_path / "b"), "--lang", "en"], capture_output=True, text=True
+        [*run, str(Path(__file__).resolve().parents[1] / "data" / "sample"), "--out",
+         str(tmp_path / "b"), "--lang", "en"],  # fmt: skip
+        capture_output=True,
+        text=True,
     )
-    assert flat.returncode == 1 and "is not a dataset partitioned by region" in flat.stderr
+    assert flat.returncode == 2 and "is not a dataset partitioned by region" in flat.stderr
     unknown = subprocess.run(
         [*run, str(data), "--out", str(tmp_path / "b"), "--regions", "5"],
         capture_output=True,
         text=True,
     )
-    assert unknown.returncode == 1
+    assert unknown.returncode == 2
     assert unknown.stderr.strip() == "effmuni analyse: в наборе нет регионов 5; есть: 1, 2, 21"
     assert not (tmp_path / "b").exists()
 

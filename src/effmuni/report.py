@@ -20,6 +20,7 @@ from .datasets import Dataset
 from .plots.style import COLORS, new_axes
 from .savings import reduction_pct
 from .text import (
+    Refusal,
     capitalize_first,
     check_lang,
     fmt_date,
@@ -445,8 +446,8 @@ def municipality_report(
     check_lang(lang)
     muni = dataset.municipalities.set_index("municipality_id")
     if municipality not in muni.index:
-        raise ValueError(
-            f"unknown municipality {municipality!r}; the dataset has: {', '.join(muni.index)}"
+        raise Refusal(
+            "err_unknown_municipality", id=repr(municipality), known=", ".join(muni.index)
         )
     if analysis is None:
         analysis = analyse(dataset, config, cache=cache)

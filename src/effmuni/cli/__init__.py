@@ -65,6 +65,16 @@ def build_parser(lang: str = "ru") -> argparse.ArgumentParser:
     return parser
 
 
+def _quiet_stdout() -> None:
+    """Point standard output at /dev/null, so that flushing it at exit, after the reader of a
+    pipe has gone, raises nothing (the recipe of Python's ``signal`` documentation)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor (captured output): nothing to flush
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -77,6 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C: the work stopped cleanly, no traceback
         print(label("cli_interrupted", args.lang), file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader stopped reading (``| head``): not an error of ours
+        _quiet_stdout()
+        return 141  # 128 + SIGPIPE, as the shell reports a program stopped by a closed pipe
     except (OSError, ValueError) as e:
         # bad input that slipped past validation must still read as a message, not a traceback
         if os.environ.get("EFFMUNI_DEBUG"):

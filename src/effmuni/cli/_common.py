@@ -28,7 +28,7 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
-from ..text import LANGS, MISSING, catalogue, fmt_number, label
+from ..text import LANGS, MISSING, Refusal, catalogue, fmt_number, label
 
 T = TypeVar("T")
 
@@ -250,6 +250,31 @@ def positive_number(lang: str) -> Callable[[str], float]:
     return _checked(lang, float, lambda x: 0 < x < float("inf"), "cli_err_positive")
 
 
+def output_file(lang: str, suffixes: Sequence[str] = (".xlsx", ".csv")) -> Callable[[str], str]:
+    """An argparse type for ``--out``: a file name ending in one of ``suffixes`` (checked
+    before anything is computed)."""
+    return _checked(
+        lang,
+        str,
+        lambda v: any(v.lower().endswith(s) for s in suffixes),
+        "cli_err_output_file",
+        suffixes=" / ".join(suffixes),
+    )
+
+
+def write_out(command: str, frames, out: str, lang: str) -> int:
+    """Write ``frames`` to ``out`` (:func:`effmuni.excel.write_tables`), say where; 0, or 1
+    with the reason in ``lang`` when the file cannot be written."""
+    from ..excel import write_tables
+
+    try:
+        written = write_tables(frames, out, lang=lang)
+    except (OSError, ValueError) as e:
+        return fail(command, label("cli_cannot_write", lang, path=out, error=_worded(e, lang)))
+    print_written(written, lang)
+    return 0
+
+
 def confidence_level(lang: str) -> Callable[[str], float]:
     """An argparse type for ``--confidence``: a number strictly between 0 and 1."""
     return _checked(lang, float, lambda c: 0 < c < 1, "cli_err_confidence")
@@ -319,7 +344,9 @@ def with_dataset(
     With ``lenient`` the rejected rows are left out (:func:`load_lenient`, quarantine in
     ``quarantine``, default ``quarantine``); without it any rejected row stops the command,
     with a hint at ``--lenient``. Returns ``(dataset, result)``, or the exit code 1 after
-    printing the problem when the data cannot be read or the computation rejects it.
+    printing the problem when the data cannot be read or the computation rejects it (2 when
+    it refuses the request, a :class:`~effmuni.text.Refusal`: ``--k`` larger than the data
+    allow, say).
     """
     from ..datasets import load_dataset
     from ..validate import DataError
@@ -337,5 +364,7 @@ def with_dataset(
         if not lenient and e.report is not None:
             print(label("cli_hint_lenient", lang), file=sys.stderr)
         return code
+    except Refusal as e:  # a request the data cannot answer (k too large, say): as usage
+        return error(command, e, lang, code=2)
     except ValueError as e:
         return error(command, e, lang)

@@ -7,7 +7,6 @@ import argparse
 from ..text import fmt_number, label, translate_columns
 from ._common import (
     add_command,
-    add_dataset_argument,
     bootstrap_resamples,
     error,
     fail,
@@ -48,7 +47,7 @@ def _run(args: argparse.Namespace) -> int:
     path = resolve_path(args.path)
     found = dataset_regions(path)
     if not found:
-        return fail("analyse", label("cli_analyse_not_partitioned", lang, path=args.path or path))
+        return fail("analyse", label("cli_analyse_not_partitioned", lang, path=args.path), code=2)
     unknown = sorted(set(args.regions or ()) - set(found))
     if unknown:
         return fail(
@@ -59,6 +58,7 @@ def _run(args: argparse.Namespace) -> int:
                 ids=", ".join(map(str, unknown)),
                 known=", ".join(map(str, found)),
             ),
+            code=2,
         )
     try:
         summary = analyse_regions(
@@ -107,7 +107,9 @@ def add_parser(subparsers, lang: str = "ru") -> None:
     """Add the ``analyse`` subcommand."""
     L = lambda key: label(key, lang)  # noqa: E731
     p = add_command(subparsers, "analyse", lang)
-    add_dataset_argument(p, lang)
+    p.add_argument(  # required: the bundled sample is one region, not partitioned
+        "path", metavar=L("cli_metavar_path"), help=L("cli_analyse_path")
+    )
     p.add_argument("--out", required=True, metavar=L("cli_metavar_dir"), help=L("cli_analyse_out"))
     p.add_argument(
         "--regions",

@@ -17,9 +17,10 @@ from ._common import (
     add_lenient_arguments,
     confidence_level,
     fail,
+    output_file,
     print_table,
-    print_written,
     with_dataset,
+    write_out,
 )
 
 __all__ = ["add_parser", "effects_summary", "effects_tables"]
@@ -111,18 +112,11 @@ def _run(args: argparse.Namespace) -> int:
     names = municipality_names(ds, lang)
     services = service_names(ds)
     if args.out:
-        from ..excel import write_tables
-
         out = str(args.out)
         frames = _frames(effects, lang, names, services, args.details)
         if out.lower().endswith(".csv"):
             frames = dict(list(frames.items())[:1])
-        try:
-            written = write_tables(frames, out, lang=lang)
-        except (OSError, ValueError) as e:
-            return fail("effects", label("cli_cannot_write", lang, path=out, error=e))
-        print_written(written, lang)
-        return 0
+        return write_out("effects", frames, out, lang)
     print(label("eff_title_overall", lang))
     print(effects_sentence(effects, lang))
     print(pretrend_sentence(effects, lang))
@@ -142,7 +136,9 @@ def add_parser(subparsers, lang: str = "ru") -> None:
     L = lambda key: label(key, lang)  # noqa: E731
     p = add_command(subparsers, "effects", lang)
     add_dataset_argument(p, lang)
-    p.add_argument("--out", metavar=L("cli_metavar_file"), help=L("cli_effects_out"))
+    p.add_argument(
+        "--out", type=output_file(lang), metavar=L("cli_metavar_file"), help=L("cli_effects_out")
+    )
     p.add_argument(
         "--control",
         choices=("not_yet_treated", "never_treated"),

@@ -11,9 +11,10 @@ from ._common import (
     add_command,
     add_dataset_argument,
     add_lenient_arguments,
+    output_file,
     print_table,
-    print_written,
     with_dataset,
+    write_out,
 )
 
 __all__ = ["add_parser", "maturity_tables"]
@@ -61,7 +62,10 @@ def maturity_tables(
     analysis = analyse(dataset, config)  # the numbers of the report and notebook 03 too
     features, context = analysis.features, analysis.context
     result, cmp = analysis.maturity, analysis.comparison
-    if result is None:
+    if result is None:  # not groupable: the clustering's own refusal, in the reader's words
+        from ..maturity import cluster_maturity
+
+        cluster_maturity(features, k=k, method=method, seed=seed, n_boot=0, null_n_boot=0)
         raise ValueError("; ".join(analysis.notes))
     index = analysis.index.copy()
     index["index_level_name"] = [
@@ -153,7 +157,6 @@ def _print(title: str, frame: pd.DataFrame, lang: str) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..excel import write_tables
 
     lang = args.lang
     outcome = with_dataset(
@@ -172,7 +175,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.out:
         out = str(args.out)
         if out.lower().endswith(".csv"):
-            written = write_tables(tables["levels"].reset_index(), out, lang=lang)
+            frames = tables["levels"].reset_index()
         else:
             frames = {
                 label(f"sheet_{name.replace(' ', '_')}", lang): (
@@ -181,9 +184,7 @@ def _run(args: argparse.Namespace) -> int:
                 for name, frame in tables.items()
                 if name != "missing" or not frame.empty
             }
-            written = write_tables(frames, out, lang=lang)
-        print_written(written, lang)
-        return 0
+        return write_out("maturity", frames, out, lang)
     for item, value in tables["summary"].itertuples(index=False):
         print(f"{item:<40}{value}")
     missing = tables["missing"]
@@ -241,6 +242,8 @@ def add_parser(subparsers, lang: str) -> None:
         metavar=L("cli_metavar_date"),
         help=L("cli_maturity_as_of"),
     )
-    p.add_argument("--out", metavar=L("cli_metavar_file"), help=L("cli_maturity_out"))
+    p.add_argument(
+        "--out", type=output_file(lang), metavar=L("cli_metavar_file"), help=L("cli_maturity_out")
+    )
     add_lenient_arguments(p, lang)
     p.set_defaults(func=_run)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ..text import label
-from ._common import add_command, positive_number
+from ._common import add_command, fail, positive_number
 
 __all__ = ["add_parser"]
 
@@ -14,6 +15,10 @@ __all__ = ["add_parser"]
 def _run(args: argparse.Namespace) -> int:
     from ..batch import refresh_notebook
 
+    missing = [nb for nb in args.notebooks if not Path(nb).is_file()]
+    if missing:  # refused before any notebook runs
+        words = "; ".join(label("batch_err_no_notebook", args.lang, path=nb) for nb in missing)
+        return fail("refresh", label("cli_error", args.lang, error=words), code=2)
     status = 0
     for nb in args.notebooks:
         try:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import time
 
-from ..text import label
+from ..text import fmt_number, label
 from ._common import add_command, whole_number
 
 __all__ = ["add_parser"]
+
+
+#: the tables whose row counts the federal sample's summary line gives
+_COUNTED = ("municipalities", "projects", "cases", "service_stats")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -20,22 +24,19 @@ def _run(args: argparse.Namespace) -> int:
             args.out, seed=args.seed, regions=args.regions, workers=args.workers
         )
         seconds = time.perf_counter() - began
-        rows = summary["rows"]
+        rows, lang = summary["rows"], args.lang
         size = sum(p.stat().st_size for p in summary["files"])
         print(
             label(
                 "cli_sample_wrote_federal",
-                args.lang,
+                lang,
                 regions=len(summary["regions"]),
-                municipalities=f"{rows['municipalities']:,}",
-                projects=f"{rows['projects']:,}",
-                cases=f"{rows['cases']:,}",
-                service_stats=f"{rows['service_stats']:,}",
+                **{t: fmt_number(rows[t], lang) for t in _COUNTED},
                 n=len(summary["files"]),
-                size_mb=f"{size / 2**20:.1f}",
+                size_mb=fmt_number(size / 2**20, lang, digits=1),
                 out=args.out,
                 seed=args.seed,
-                seconds=f"{seconds:.1f}",
+                seconds=fmt_number(seconds, lang, digits=1),
             )
         )
         return 0

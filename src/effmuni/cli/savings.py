@@ -13,10 +13,10 @@ from ._common import (
     add_lenient_arguments,
     bootstrap_resamples,
     confidence_level,
-    fail,
+    output_file,
     print_table,
-    print_written,
     with_dataset,
+    write_out,
 )
 
 __all__ = ["add_parser", "savings_tables"]
@@ -128,7 +128,6 @@ def _with_names(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..excel import write_tables
     from ..plots.savings import municipality_names
     from ..savings import translate_table
 
@@ -162,12 +161,7 @@ def _run(args: argparse.Namespace) -> int:
         }
         if out.lower().endswith(".csv"):
             frames = dict(list(frames.items())[:1])
-        try:
-            written = write_tables(frames, out, lang=lang)
-        except (OSError, ValueError) as e:
-            return fail("savings", label("cli_cannot_write", lang, path=out, error=e))
-        print_written(written, lang)
-        return 0
+        return write_out("savings", frames, out, lang)
     level = int(round(100 * args.confidence))
     print(label("cli_savings_ci", lang, level=level, n=args.n_boot, seed=args.seed))
     for name, frame in tables.items():
@@ -193,7 +187,9 @@ def add_parser(subparsers, lang: str) -> None:
         default="project",
         help=L("cli_savings_by"),
     )
-    p.add_argument("--out", metavar=L("cli_metavar_file"), help=L("cli_savings_out"))
+    p.add_argument(
+        "--out", type=output_file(lang), metavar=L("cli_metavar_file"), help=L("cli_savings_out")
+    )
     p.add_argument(
         "--confidence", type=confidence_level(lang), default=0.95, help=L("cli_savings_confidence")
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..text import label
-from ._common import add_command
+from ._common import add_command, output_file
 
 __all__ = ["add_parser"]
 
@@ -24,6 +24,7 @@ def add_parser(subparsers, lang: str) -> None:
     p.add_argument(
         "--out",
         default="effmuni_template.xlsx",
+        type=output_file(lang, (".xlsx",)),
         metavar=label("cli_metavar_xlsx", lang),
         help=label("cli_template_out", lang),
     )

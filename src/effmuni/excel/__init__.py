@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..text import check_lang, label
+from ..text import Refusal, check_lang, label
 from ._cells import LINK_COLUMNS, _columns, _csv_value, _sheet_names, _write_sheet, neutralise_text
 from .template import REFERENCE_SHEETS, entry_words, write_template
 
@@ -87,7 +87,7 @@ def write_tables(
                 f"{path.name}: a CSV file holds one table; use .xlsx for {len(frames)}"
             )
     elif suffix != ".xlsx":
-        raise ValueError(f"{path.name}: output must end in .xlsx or .csv")
+        raise Refusal("err_output_suffix", name=path.name)
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
         (frame,) = frames.values()

@@ -15,7 +15,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ..text import check_lang, fmt_number, label
+from ..text import Refusal, check_lang, fmt_number, label
 from ._common import _check_features
 from ._fit import (
     _K_MAX,
@@ -381,14 +381,11 @@ def _cluster(features, k, method, seed, n_boot, null_n_boot, null_alpha) -> Matu
     x = _check_features(features)
     n = len(x)
     if n < 3:
-        raise ValueError(
-            f"clustering needs at least 3 municipalities; got {n}. "
-            "With so few, compare their features directly (maturity_index)."
-        )
+        raise Refusal("err_cluster_too_few", n=n)
     pre = Pipeline(_preprocess()).fit(x)
     X = pre.transform(x)
     if np.allclose(X, 0.0):
-        raise ValueError("the features do not vary across municipalities: nothing to cluster")
+        raise Refusal("err_cluster_no_variation")
     seed = int(seed)
     if isinstance(null_n_boot, bool) or int(null_n_boot) != null_n_boot or null_n_boot < 0:
         raise ValueError(f"null_n_boot must be a whole number ≥ 0, not {null_n_boot!r}")
@@ -400,17 +397,14 @@ def _cluster(features, k, method, seed, n_boot, null_n_boot, null_alpha) -> Matu
         if k != "auto":
             raise ValueError(f"k must be a whole number or 'auto', not {k!r}")
         if k_hi < 2:
-            raise ValueError(
-                f"k='auto' needs at least 6 municipalities (k is at most n/3); got {n}. "
-                "Give k explicitly."
-            )
+            raise Refusal("err_cluster_auto_too_few", n=n)
         candidates = list(range(2, k_hi + 1))
     else:
         if isinstance(k, bool) or not float(k).is_integer():
             raise ValueError(f"k must be a whole number or 'auto', not {k!r}")
         k = int(k)
         if not 1 <= k <= n - 1:
-            raise ValueError(f"k must be between 1 and n − 1 = {n - 1} municipalities; got {k}")
+            raise Refusal("err_cluster_k_range", top=n - 1, k=k)
         candidates = [k] if k >= 2 else []
 
     null = {"statistic": float("nan"), "pvalue": float("nan"), "samples": np.array([])}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..text import Refusal
 from ._bootstrap import MIN_CASES
 from ._common import _check_params, _join_flags
 from .card import passport_savings
@@ -133,8 +134,8 @@ def project_savings(
     if municipality not in (None, "all"):
         known = dataset.municipalities["municipality_id"]
         if municipality not in set(known):
-            raise ValueError(
-                f"unknown municipality {municipality!r}; known: {', '.join(sorted(known))}"
+            raise Refusal(
+                "err_unknown_municipality", id=repr(municipality), known=", ".join(sorted(known))
             )
         proj = proj[proj["municipality_id"] == municipality]
     out = proj.reindex(columns=list(PROJECT_COLUMNS[:8])).reset_index(drop=True)

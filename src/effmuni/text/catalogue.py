@@ -39,7 +39,9 @@ def catalogue() -> dict[str, dict[str, str]]:
 def check_lang(lang: str) -> str:
     """Return ``lang`` if it is ``"ru"`` or ``"en"``, else raise a clear ValueError."""
     if lang not in LANGS:
-        raise ValueError(f"lang must be 'ru' or 'en', not {lang!r}")
+        from .refusal import Refusal  # (refusal.py words itself from this module)
+
+        raise Refusal("err_lang", value=repr(lang))
     return lang
 
 
