@@ -34,6 +34,7 @@ distributed = pytest.importorskip("distributed")
 
 CONFIG = em.AnalysisConfig(n_boot=100, maturity_n_boot=0)
 REPORT = Path(__file__).resolve().parents[1] / "notebooks" / "municipality_report.ipynb"
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 def _cluster(**kw):
@@ -254,8 +255,7 @@ def test_the_analyse_command(federal, tmp_path):
     # a dataset that is not partitioned, and a region it does not have: one line each,
     # refused before anything runs (exit code 2, as every refusal)
     flat = subprocess.run(
-        [*run, str(Path(__file__).resolve().parents[1] / "data" / "sample"), "--out",
-         str(tmp_path / "b"), "--lang", "en"],  # fmt: skip
+        [*run, str(SAMPLE), "--out", str(tmp_path / "b"), "--lang", "en"],
         capture_output=True,
         text=True,
     )
