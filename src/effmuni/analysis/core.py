@@ -32,6 +32,7 @@ from ..maturity import (
 )
 from ..overview import project_coverage, rule_compliance
 from ..savings import annual_effect, pool_savings, project_savings, target_attainment
+from ..text import Refusal
 from .cache import dataset_hash, entry_key, load_entry, store_entry
 from .config import AnalysisConfig
 
@@ -193,8 +194,11 @@ class Analysis:
                 "annual_total": self.annual_region,
                 "attainment": self.attainment_municipality,
             }
-        if municipality not in set(self.features.index) | set(self.coverage["municipality_id"]):
-            raise ValueError(f"unknown municipality {municipality!r}")
+        known = set(self.features.index) | set(self.coverage["municipality_id"])
+        if municipality not in known:
+            raise Refusal(
+                "err_unknown_municipality", id=repr(municipality), known=", ".join(sorted(known))
+            )
 
         def rows(frame: pd.DataFrame) -> pd.DataFrame:
             return frame.loc[frame["municipality_id"] == municipality].reset_index(drop=True)
