@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import DATA, edit, run_cli
+from conftest import DATA, REPO, edit, run_cli
 
 from effmuni.cli import SUBCOMMANDS, main
 from effmuni.cli._common import locale_lang, requested_lang
@@ -217,3 +217,17 @@ def test_a_reader_that_stops_reading_is_not_an_error(tmp_path):
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 141, err
     assert err == ""
+
+
+def test_the_empty_entry_template_is_valid_and_analysed_without_a_traceback(capsys):
+    """The data-entry workbook as shipped: valid but empty. Every command says so in words."""
+    template = str(REPO / "data" / "templates" / "effmuni_template.xlsx")
+    assert main(["validate", template]) == 0
+    assert "в наборе нет ни одной строки данных" in capsys.readouterr().out
+    assert main(["savings", template, "--n-boot", "0"]) == 0
+    out = capsys.readouterr()
+    assert "(нет строк)" in out.out and "Empty DataFrame" not in out.out and out.err == ""
+    assert main(["maturity", template]) == 2
+    assert "нужно не меньше 3 муниципалитетов, а их 0" in capsys.readouterr().err
+    assert main(["effects", template]) == 1
+    assert "не оценён: в наборе нет статистики услуг" in capsys.readouterr().err

@@ -725,7 +725,8 @@ def test_an_analysis_without_statistics_says_why(mini_dir):
     a = em.analyse(em.load_dataset(mini_dir), em.AnalysisConfig(n_boot=0), cache=False)
     assert a.effects is None and a.effects_overall.empty
     assert any("no service statistics" in n for n in a.notes)
-    assert "не оценён" in municipality_effects_text(a, "cheboksary", lang="ru")
+    ru = municipality_effects_text(a, "cheboksary", lang="ru")
+    assert "не оценён: в наборе нет статистики услуг" in ru  # the reason in Russian too
 
 
 def test_cli_effects_writes_excel_in_english_and_csv_in_russian(tmp_path):

@@ -192,6 +192,9 @@ def shown_numbers(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 def print_table(frame: pd.DataFrame, lang: str | None = None, indent: str = "  ") -> None:
     """Print ``frame`` without its index, every line indented; numbers written the way
     ``lang`` writes them (:func:`shown_numbers`) when it is given."""
+    if frame.empty and lang is not None:
+        print_indented(label("cli_table_empty", lang), indent)
+        return
     shown = frame if lang is None else shown_numbers(frame, lang)
     print_indented(shown.to_string(index=False), indent)
 

@@ -89,7 +89,13 @@ def _frames(effects, lang: str, names, services, details: bool) -> dict[str, pd.
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..effects import effects_sentence, pretrend_sentence, service_names, translate_effects
+    from ..effects import (
+        effects_none_text,
+        effects_sentence,
+        pretrend_sentence,
+        service_names,
+        translate_effects,
+    )
     from ..plots.savings import municipality_names
 
     lang = args.lang
@@ -107,8 +113,7 @@ def _run(args: argparse.Namespace) -> int:
         return outcome
     ds, (analysis, effects) = outcome
     if effects is None:
-        reason = next((n for n in analysis.notes if "causal effects" in n), "")
-        return fail("effects", label("rep_eff_none", lang, reason=reason.split(": ", 1)[-1]))
+        return fail("effects", effects_none_text(analysis, lang))
     names = municipality_names(ds, lang)
     services = service_names(ds)
     if args.out:

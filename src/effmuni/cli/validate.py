@@ -40,7 +40,9 @@ def _run(args: argparse.Namespace) -> int:
         for item, value in summary.itertuples(index=False):
             print(f"  {item:<{width}}{value}")
     print()
-    if report.ok:
+    if report.ok and int(report.counts["rows_read"].sum() if len(report.counts) else 0) == 0:
+        print(label("cli_val_empty", lang))  # valid, but nothing to analyse yet
+    elif report.ok:
         print(label("cli_val_no_errors", lang))
     else:
         print(report.describe_errors(limit=args.max_errors, lang=lang, grouped=True))

@@ -26,6 +26,7 @@ from .services import (
     service_effects,
 )
 from .tables import (
+    effects_none_text,
     effects_note_table,
     effects_sentence,
     municipality_effects_text,
@@ -50,6 +51,7 @@ __all__ = [
     "DidDataError",
     "DidResult",
     "ServiceEffects",
+    "effects_none_text",
     "effects_note_table",
     "effects_sentence",
     "municipality_effects_text",

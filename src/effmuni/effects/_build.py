@@ -17,6 +17,12 @@ __all__ = ["MIN_PRE", "Note", "ServicePanel", "build_panel"]
 
 #: months of statistics before the project below which a unit's pre-trend is barely checked
 MIN_PRE = 3
+#: the reason when a dataset has no service statistics (worded in Russian by
+#: :func:`effmuni.effects.tables.effects_none_text`)
+NO_STATS = (
+    "There are no service statistics (table service_stats): the causal effect of "
+    "projects on municipal services cannot be estimated."
+)
 _IMPLEMENTED_STAGES = ("sustain", "closed")
 
 
@@ -48,10 +54,7 @@ def _examples(pairs, limit: int = 3) -> str:
 def _stats(dataset) -> pd.DataFrame:
     stats = getattr(dataset, "service_stats", None)
     if stats is None or len(stats) == 0:
-        raise DidDataError(
-            "There are no service statistics (table service_stats): the causal effect of "
-            "projects on municipal services cannot be estimated."
-        )
+        raise DidDataError(NO_STATS)
     need = ["municipality_id", "service_id", "month", "n_completed", "mean_lead_days"]
     missing = [c for c in need if c not in stats.columns]
     if missing:

@@ -14,6 +14,7 @@ import pandas as pd
 from ..text import MISSING, check_lang, fmt_number, label, md_escape, plural
 
 __all__ = [
+    "effects_none_text",
     "effects_note_table",
     "effects_sentence",
     "municipality_effects_text",
@@ -47,6 +48,18 @@ def service_names(dataset) -> dict[str, str]:
     top = counts.sort_values(ascending=False, kind="stable").reset_index()
     top = top.drop_duplicates("service_id")
     return dict(zip(top["service_id"].astype(str), top["process_name"].astype(str), strict=True))
+
+
+def effects_none_text(analysis, lang: str = "ru") -> str:
+    """Why the analysis has no causal effects, in ``lang`` (the common reason, no service
+    statistics, in the catalogue's words; the estimator's rarer reasons as it gave them)."""
+    from ._build import NO_STATS
+
+    reason = next((n for n in analysis.notes if n.startswith("causal effects")), "")
+    reason = reason.split(": ", 1)[-1]
+    if reason == NO_STATS:
+        reason = label("eff_reason_no_stats", lang)
+    return label("rep_eff_none", lang, reason=reason)
 
 
 def _label_or(key: str, fallback: str, lang: str) -> str:
@@ -195,8 +208,7 @@ def municipality_effects_text(
     check_lang(lang)
     effects = analysis.effects
     if effects is None:
-        reason = next((n for n in analysis.notes if n.startswith("causal effects")), "")
-        return label("rep_eff_none", lang, reason=reason.split(": ", 1)[-1])
+        return effects_none_text(analysis, lang)
     o = effects.overall.iloc[0]
     u = effects.units
     mine = u[(u["municipality_id"] == municipality_id) & (u["status"] == "treated")]

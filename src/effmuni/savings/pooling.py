@@ -379,6 +379,8 @@ def pool_savings(
     for col in (*cols, "q_pvalue"):
         if col not in res.columns:
             res[col] = np.nan
+    for col in (c for c in POOL_COLUMNS if c not in res.columns):  # no group at all
+        res[col] = pd.Series(dtype="float64")
     res["ratio"] = np.exp(res["log_ratio"])
     res["ratio_low"] = np.exp(res["low"])
     res["ratio_high"] = np.exp(res["high"])
