@@ -547,3 +547,26 @@ def test_reports_of_warm_kernels_equal_those_of_fresh_ones(tmp_path):
         if "image/png" in o.get("data", {})
     ]  # fmt: skip
     assert len(figures) >= 2
+
+
+def test_lang_given_on_the_command_line_reaches_the_reports(
+    echo_nb, tmp_path, capsys, monkeypatch
+):
+    """``--lang en`` switches the reports and the index; the locale alone does not (reports
+    are read by officials); ``-p lang`` wins; ``--municipality`` given twice keeps both."""
+    monkeypatch.setenv("LANG", "en_US.UTF-8")  # an English terminal: reports stay Russian
+    out = tmp_path / "o"
+    base = ["batch", str(echo_nb), "--data", str(MINI), "--no-progress", "--jobs", "1"]
+    ids = ["--municipality", "cheboksary", "--municipality", "kanash"]
+    assert _cli(capsys, *base, *ids, "--output-dir", str(out))[0] == 0
+    assert sorted(p.stem for p in out.glob("*.ipynb")) == ["cheboksary", "kanash"]
+    assert outputs_json(out / "kanash.ipynb")["lang"] == "ru"
+    assert "<title>" + em.text.label("site_title", "ru") in (out / "index.html").read_text()
+    out = tmp_path / "en"
+    assert _cli(capsys, "--lang", "en", *base, *ids[:2], "--output-dir", str(out))[0] == 0
+    assert outputs_json(out / "cheboksary.ipynb")["lang"] == "en"
+    assert "<title>" + em.text.label("site_title", "en") in (out / "index.html").read_text()
+    out = tmp_path / "p"
+    args = [*base, *ids[:2], "-p", "lang", "ru", "--lang", "en", "--output-dir", str(out)]
+    assert _cli(capsys, *args)[0] == 0
+    assert outputs_json(out / "cheboksary.ipynb")["lang"] == "ru"

@@ -81,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     lang = requested_lang(argv) or locale_lang()
     with argparse_in(lang):
         args = build_parser(lang).parse_args(argv)
+    args.lang_given = requested_lang(argv) is not None  # said, not taken from the locale
     args.lang = args.lang or lang
     try:
         return args.func(args)

@@ -58,6 +58,8 @@ def _run(args: argparse.Namespace) -> int:
 
     lang = args.lang
     params = {name: parse_parameter(value) for name, value in args.parameters or []}
+    if getattr(args, "lang_given", False):  # --lang en: the reports and pages too (-p lang wins)
+        params.setdefault("lang", lang)
     data = args.data
     if args.lenient:
         source = resolve_path(data if data is not None else params.get("data_dir"))
@@ -72,7 +74,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         summary = run_batch(
             args.notebook,
-            municipalities=args.municipality,
+            municipalities=args.municipality or ["all"],
             output_dir=args.output_dir,
             jobs=args.jobs,
             parameters=params,
@@ -112,7 +114,8 @@ def add_parser(subparsers, lang: str) -> None:
     p.add_argument(
         "--municipality",
         nargs="+",
-        default=["all"],
+        action="extend",  # given twice, both lists count
+        default=None,
         metavar=L("cli_metavar_id"),
         help=L("cli_batch_municipality"),
     )

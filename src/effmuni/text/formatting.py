@@ -38,6 +38,13 @@ def _finite(x) -> bool:
         return False
 
 
+def _minus(text: str) -> str:
+    """A typographic minus («−»); none on a figure that rounds to zero («−0» reads as 0)."""
+    if text.startswith("-") and not any(c in "123456789" for c in text):
+        text = text[1:]
+    return text.replace("-", "\u2212")
+
+
 def _pattern(digits: int) -> str:
     return "#,##0" + ("." + "0" * digits if digits > 0 else "")
 
@@ -51,11 +58,13 @@ def fmt_number(x, lang: str = "ru", *, digits: int = 0) -> str:
     ('90\\xa0653', '90,653', '2,35')
     >>> fmt_number(float("nan"))
     '—'
+    >>> fmt_number(-0.0), fmt_number(-0.004, digits=2), fmt_number(-0.006, digits=2)
+    ('0', '0,00', '\u22120,01')
     """
     if not _finite(x):
         return MISSING
     text = format_decimal(float(x), format=_pattern(digits), locale=_LOCALES[check_lang(lang)])
-    return text.replace("-", "\u2212")
+    return _minus(text)
 
 
 def fmt_signed(x, lang: str = "ru", *, digits: int = 0) -> str:
@@ -77,7 +86,7 @@ def fmt_percent(x, lang: str = "ru", *, digits: int = 0) -> str:
     text = format_percent(
         float(x) / 100, format=_pattern(digits) + "%", locale=_LOCALES[check_lang(lang)]
     )
-    text = text.replace("-", "\u2212")
+    text = _minus(text)
     return text.replace("%", "\u00a0%") if lang == "ru" else text
 
 
