@@ -727,6 +727,14 @@ def test_an_analysis_without_statistics_says_why(mini_dir):
     assert any("no service statistics" in n for n in a.notes)
     ru = municipality_effects_text(a, "cheboksary", lang="ru")
     assert "не оценён: в наборе нет статистики услуг" in ru  # the reason in Russian too
+    # statistics, but no project names its service: that reason in Russian as well
+    ds = em.load_dataset()
+    ds.projects = ds.projects.assign(service_id=pd.NA)
+    a = em.analyse(ds, em.AnalysisConfig(n_boot=0, maturity_n_boot=0), cache=False)
+    assert a.effects is None
+    ru = em.effects.effects_none_text(a, "ru")
+    assert ru.endswith("ни один проект не указывает услугу, которую он меняет (столбец "
+                       "service_id таблицы проектов): оценивать нечего.")  # fmt: skip
 
 
 def test_cli_effects_writes_excel_in_english_and_csv_in_russian(tmp_path):

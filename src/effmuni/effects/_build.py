@@ -17,12 +17,25 @@ __all__ = ["MIN_PRE", "Note", "ServicePanel", "build_panel"]
 
 #: months of statistics before the project below which a unit's pre-trend is barely checked
 MIN_PRE = 3
-#: the reason when a dataset has no service statistics (worded in Russian by
-#: :func:`effmuni.effects.tables.effects_none_text`)
+#: the reasons a validated dataset can give no causal effect, worded in the reader's language
+#: by :func:`effmuni.effects.tables.effects_none_text` (catalogue keys ``eff_reason_…``)
 NO_STATS = (
     "There are no service statistics (table service_stats): the causal effect of "
     "projects on municipal services cannot be estimated."
 )
+NO_LINKS = (
+    "No project names the service it changes (column service_id of projects): "
+    "there is nothing to estimate."
+)
+NONE_TREATED = (
+    "No municipality-service was treated within its statistics (a project implemented "
+    "after its first month and before its last): there is no effect to estimate."
+)
+REASON_KEYS = {
+    NO_STATS: "eff_reason_no_stats",
+    NO_LINKS: "eff_reason_no_links",
+    NONE_TREATED: "eff_reason_none_treated",
+}
 _IMPLEMENTED_STAGES = ("sustain", "closed")
 
 
@@ -94,10 +107,7 @@ def _links(dataset, notes: list[Note]) -> pd.DataFrame:
     """(municipality_id, service_id, done) of the projects that name a service."""
     p = dataset.projects
     if "service_id" not in p.columns or p["service_id"].isna().all():
-        raise DidDataError(
-            "No project names the service it changes (column service_id of projects): "
-            "there is nothing to estimate."
-        )
+        raise DidDataError(NO_LINKS)
     p = p[p["service_id"].notna()].merge(
         dataset.institutions[["institution_id", "municipality_id"]],
         on="institution_id",
@@ -223,10 +233,7 @@ def build_panel(dataset, *, weighted: bool = True) -> ServicePanel:
     units = pd.DataFrame(unit_rows)
     rows = pd.concat(keep, ignore_index=True) if keep else pd.DataFrame()
     if rows.empty or not (units["status"] == "treated").any():
-        raise DidDataError(
-            "No municipality-service was treated within its statistics (a project implemented "
-            "after its first month and before its last): there is no effect to estimate."
-        )
+        raise DidDataError(NONE_TREATED)
     rows["unit"] = rows["municipality_id"].astype(str) + "/" + rows["service_id"].astype(str)
     rows = rows[["unit", "municipality_id", "service_id", "month", "cohort", "y", "w"]]
     units = units.astype(

@@ -51,14 +51,14 @@ def service_names(dataset) -> dict[str, str]:
 
 
 def effects_none_text(analysis, lang: str = "ru") -> str:
-    """Why the analysis has no causal effects, in ``lang`` (the common reason, no service
-    statistics, in the catalogue's words; the estimator's rarer reasons as it gave them)."""
-    from ._build import NO_STATS
+    """Why the analysis has no causal effects, in ``lang`` (the reasons a validated dataset
+    can give in the catalogue's words; the estimator's rarer ones as it gave them)."""
+    from ._build import REASON_KEYS
 
     reason = next((n for n in analysis.notes if n.startswith("causal effects")), "")
     reason = reason.split(": ", 1)[-1]
-    if reason == NO_STATS:
-        reason = label("eff_reason_no_stats", lang)
+    if reason in REASON_KEYS:
+        reason = label(REASON_KEYS[reason], lang)
     return label("rep_eff_none", lang, reason=reason)
 
 
