@@ -10,6 +10,7 @@ from conftest import DATA, REPO, edit, run_cli
 
 from effmuni.cli import SUBCOMMANDS, main
 from effmuni.cli._common import locale_lang, requested_lang
+from effmuni.text import label
 
 MINI = DATA / "mini"
 COMMANDS = [m.__name__.rsplit(".", 1)[1] for m in SUBCOMMANDS]
@@ -231,3 +232,13 @@ def test_the_empty_entry_template_is_valid_and_analysed_without_a_traceback(caps
     assert "нужно не меньше 3 муниципалитетов, а их 0" in capsys.readouterr().err
     assert main(["effects", template]) == 1
     assert "не оценён: в наборе нет статистики услуг" in capsys.readouterr().err
+
+
+def test_savings_tables_say_yes_and_no_in_words(capsys):
+    assert main(["savings", "--n-boot", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "True" not in out and "False" not in out
+    included = label("included")
+    header = next(line for line in out.splitlines() if included in line)
+    rows = out.split(header, 1)[1].split("\n\n", 1)[0].splitlines()
+    assert {r.split()[-1] for r in rows if r.strip()} <= {"да", "нет"}

@@ -160,13 +160,14 @@ def shown_numbers(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     Decimal comma and thin-space thousands in Russian, «−» for a minus, as in the reports and
     notebooks; a column keeps the decimals its values already have (they are rounded before,
     to at most three), so ``24.4`` reads «24,4» and ``0.977`` «0,977». Whole numbers below
-    10,000 (counts, years) are left as they are; text and «—» are untouched.
+    10,000 (counts, years) are left as they are, yes/no are words; text and «—» are untouched.
 
     Examples
     --------
-    >>> t = pd.DataFrame({"a": [24.4, -0.5], "n": [260, 12345], "s": ["x", "—"]})
+    >>> t = pd.DataFrame({"a": [24.4, -0.5], "n": [260, 12345], "s": ["x", "—"],
+    ...                   "in": [True, False]})
     >>> shown_numbers(t, "ru").values.tolist()
-    [['24,4', 260, 'x'], ['−0,5', '12\xa0345', '—']]
+    [['24,4', 260, 'x', 'да'], ['−0,5', '12\xa0345', '—', 'нет']]
     >>> shown_numbers(t, "en")["a"].tolist()
     ['24.4', '−0.5']
     """
@@ -179,7 +180,9 @@ def shown_numbers(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         digits = _decimals(floats)
 
         def cell(v, digits=digits):
-            if isinstance(v, bool | np.bool_) or not isinstance(v, int | float | np.number):
+            if isinstance(v, bool | np.bool_):
+                return label("yes" if v else "no", lang)
+            if not isinstance(v, int | float | np.number):
                 return v
             if isinstance(v, float | np.floating):
                 return fmt_number(v, lang, digits=digits) if np.isfinite(v) else MISSING
