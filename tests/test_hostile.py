@@ -499,7 +499,9 @@ def test_savings_lenient_default_quarantine_and_english(mini_copy, tmp_path):
     )
     assert r.returncode == 0, r.stderr
     assert "--lenient: 1 of 38 rows left out. The reasons:" in r.stdout
-    assert (tmp_path / "quarantine" / "cases.quarantine.csv").is_file()
+    quarantined = tmp_path / "quarantine" / "cases.quarantine.csv"
+    problems = pd.read_csv(quarantined, encoding="utf-8-sig", dtype=str)["_problems"]
+    assert "is before" in problems.iloc[0] and "раньше" not in problems.iloc[0]  # --lang en
 
 
 def test_lenient_leaves_out_rows_not_tables(mini_copy, tmp_path):

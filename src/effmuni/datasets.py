@@ -248,6 +248,7 @@ def load_dataset(
     strict: bool = True,
     region: int | None = None,
     municipalities=None,
+    lang: str = "ru",
 ) -> Dataset:
     """Load and validate a dataset.
 
@@ -267,6 +268,9 @@ def load_dataset(
         For a partitioned dataset: read only the rows of these municipalities (their
         institutions, projects and the projects' passport, steps and cases), the filter
         pushed down to the Parquet reader. See :func:`~effmuni.validate`.
+    lang : {"ru", "en"}, default "ru"
+        The language of the problems kept with the rejected rows (``report.rejected``'s
+        ``_problems``, the quarantine files).
 
     Examples
     --------
@@ -279,7 +283,7 @@ def load_dataset(
     """
     path = resolve_path(path)
     metadata = read_metadata(path)
-    report = validate(path, region=region, municipalities=municipalities)
+    report = validate(path, region=region, municipalities=municipalities, lang=lang)
     if strict and not report.ok:
         raise DataError(report)
     ds = Dataset.from_report(report)

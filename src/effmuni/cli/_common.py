@@ -316,7 +316,7 @@ def load_lenient(command: str, path, lang: str, quarantine) -> object | int:
     from ..validate import DataError, grouped_lines
 
     try:
-        dataset = load_dataset(path, strict=False)
+        dataset = load_dataset(path, strict=False, lang=lang)
     except DataError as e:
         return data_problems(command, e, lang)
     report = dataset.report
