@@ -145,6 +145,17 @@ def test_no_groups_shows_the_composite_score_and_the_index_cap(ds):
         assert f"По баллу это уровень {int(idx['index_level_uncapped'])}" in text
 
 
+def test_a_merged_unit_says_whose_maturity_it_shows(ds):
+    """Kanash (merged into Kanashsky) has no maturity of its own: its report shows the
+    successor's figures and says so, the successor's report does not."""
+    rep = em.municipality_report(ds, "kanash", config=CFG)
+    own = em.municipality_report(ds, "kanashsky", config=CFG)
+    successor = ds.municipalities.set_index("municipality_id").loc["kanashsky", "name_ru"]
+    said = em.text.label("rep_maturity_of", successor=successor)
+    assert said in rep.maturity_md() and said not in own.maturity_md()
+    assert rep.maturity_md().replace(said + " ", "") == own.maturity_md()
+
+
 def test_unknown_municipality(ds):
     with pytest.raises(ValueError, match="unknown municipality 'atlantis'"):
         em.municipality_report(ds, "atlantis")

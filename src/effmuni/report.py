@@ -71,6 +71,7 @@ class MunicipalityReport:
     null_pvalue: float = float("nan")  # the no-structure test of the grouping
     index_row: pd.Series | None = None  # the rule-based index of the municipality
     effects_text: str = ""  # the services paragraph (causal effects), Markdown
+    maturity_of: str = ""  # a merged unit: the successor whose maturity figures are shown
 
     # ------------------------------------------------------------------ text
     def title_md(self) -> str:
@@ -221,6 +222,8 @@ class MunicipalityReport:
         h = "## " + label("rep_h_maturity", lang) + "\n\n"
         if not self.level:
             return h + label("rep_maturity_none", lang)
+        if self.maturity_of:  # the figures below are the successor's: say so first
+            h += label("rep_maturity_of", lang, successor=md_escape(self.maturity_of)) + " "
         peers = self.peers
         # a strength is above the regional median, room to grow below it: never the least bad
         above = peers.loc[peers["value"] > peers["median"]].sort_values(
@@ -508,6 +511,7 @@ def municipality_report(
         else float("nan"),
         index_row=index_row,
         effects_text=effects_text,
+        maturity_of=str(info.get("successor_name", "")) if placed != municipality else "",
     )
 
 
