@@ -24,6 +24,7 @@ from .text import (
     capitalize_first,
     check_lang,
     fmt_date,
+    fmt_estimate,
     fmt_interval,
     fmt_number,
     fmt_percent,
@@ -308,8 +309,7 @@ class MunicipalityReport:
             # the one primary statistic of every surface: the typical lead-time reduction
             # 100 × (1 − ratio of geometric means), positive = faster, with its own interval
             text = fmt_number(r.reduction_pct, self.lang)
-            ci = fmt_interval(r.reduction_pct_low, r.reduction_pct_high, lang=self.lang)
-            return f"{text} ({ci})" if ci and text != "—" else text
+            return fmt_estimate(text, r.reduction_pct_low, r.reduction_pct_high, lang=self.lang)
 
         t = pd.DataFrame(
             {

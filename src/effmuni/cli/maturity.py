@@ -157,7 +157,6 @@ def _print(title: str, frame: pd.DataFrame, lang: str) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-
     lang = args.lang
     outcome = with_dataset(
         "maturity",

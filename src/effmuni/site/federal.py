@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..excel import write_tables
-from ..text import fmt_date, fmt_interval, fmt_number, html_escape, label
+from ..text import fmt_date, fmt_estimate, fmt_interval, fmt_number, html_escape, label
 from .regional import (
     _JS,
     _SAVED,
@@ -56,9 +56,7 @@ def _region_rows(regions: pd.DataFrame, lang: str) -> str:
 
 
 def _effect_text(pct, low, high, lang: str) -> str:
-    text = fmt_number(pct, lang, digits=1)
-    ci = fmt_interval(low, high, lang=lang, digits=1)
-    return f"{text} ({ci})" if ci and text != "—" else text
+    return fmt_estimate(fmt_number(pct, lang, digits=1), low, high, lang=lang, digits=1)
 
 
 def _unit_rows(table: pd.DataFrame, lang: str) -> str:

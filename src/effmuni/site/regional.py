@@ -26,6 +26,7 @@ import pandas as pd
 from ..savings import reduction_pct
 from ..text import (
     fmt_date,
+    fmt_estimate,
     fmt_interval,
     fmt_number,
     fmt_signed,
@@ -149,9 +150,7 @@ def _png(fig) -> str:
 
 
 def _with_interval(value, lo, hi, lang: str) -> str:
-    text = fmt_number(value, lang)
-    ci = fmt_interval(lo, hi, lang=lang)
-    return f"{text} ({ci})" if ci and text != "—" else text
+    return fmt_estimate(fmt_number(value, lang), lo, hi, lang=lang)
 
 
 def _regional_summary(dataset, analysis, lang: str) -> str:
@@ -271,9 +270,8 @@ def _no_groups(analysis) -> bool:
 def _score_text(r, lang: str) -> str:
     """The composite maturity score of a table row, signed, with its interval («+1,23
     (0,99–1,59)»): the regional and the federal index show it alike."""
-    ci = fmt_interval(r.maturity_score_low, r.maturity_score_high, lang=lang, digits=2)
     text = fmt_signed(r.maturity_score, lang, digits=2)
-    return f"{text} ({ci})" if ci and text != "—" else text
+    return fmt_estimate(text, r.maturity_score_low, r.maturity_score_high, lang=lang, digits=2)
 
 
 def _rows(table: pd.DataFrame, lang: str, no_groups: bool = False) -> str:

@@ -9,6 +9,7 @@ from .catalogue import LANGS, catalogue, check_lang, label, missing, translate_c
 from .formatting import (
     MISSING,
     fmt_date,
+    fmt_estimate,
     fmt_interval,
     fmt_number,
     fmt_percent,
@@ -28,6 +29,7 @@ __all__ = [
     "catalogue",
     "check_lang",
     "fmt_date",
+    "fmt_estimate",
     "fmt_interval",
     "fmt_number",
     "fmt_percent",

@@ -19,6 +19,7 @@ from .catalogue import check_lang, label
 __all__ = [
     "MISSING",
     "fmt_date",
+    "fmt_estimate",
     "fmt_interval",
     "fmt_number",
     "fmt_percent",
@@ -101,6 +102,21 @@ def fmt_interval(lo, hi, *, lang: str = "ru", digits: int = 0, percent: bool = F
     # an en dash between two negatives reads as a third minus: use an ellipsis then
     sep = "\u2026" if float(hi) < 0 else "\u2013"
     return f"{a}{sep}{b}"
+
+
+def fmt_estimate(text: str, lo, hi, *, lang: str = "ru", digits: int = 0) -> str:
+    """An estimate already written (``text``) with its interval «text (lo–hi)»; ``text``
+    alone when the interval or the estimate is missing.
+
+    Examples
+    --------
+    >>> fmt_estimate(fmt_signed(1.234, digits=2), 0.99, 1.59, digits=2)
+    '+1,23 (0,99–1,59)'
+    >>> fmt_estimate("45", float("nan"), 62.0)
+    '45'
+    """
+    ci = fmt_interval(lo, hi, lang=lang, digits=digits)
+    return f"{text} ({ci})" if ci and text != MISSING else text
 
 
 def fmt_date(d, lang: str = "ru") -> str:
